@@ -1,0 +1,193 @@
+/* mailbox.h: the mailbox contract every mailroom mailbox implements.
+ * One header, many implementations: each kind is one .c file under
+ * runtimes/mailboxes/ exporting one `const mbx_ops`, listed in mbx_table.c. */
+#ifndef MAILROOM_MAILBOX_H
+#define MAILROOM_MAILBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------------
+ * The message.
+ *
+ * Messages are copied in on push and copied out on pop; a mailbox never keeps
+ * a pointer into the caller's memory. The struct is 40 bytes (five words):
+ *  - small enough that a ring slot with its 8-byte sequence word is 48 bytes,
+ *    so one copy touches at most two cache lines, and an intrusive queue node
+ *    (next pointer + message) is 48 bytes, one allocation-cache object;
+ *  - large enough for every workload in the suite (bank transfer = tag,
+ *    target account, amount; an ask = the same plus the reply slot) without a
+ *    per-message allocation. Bigger payloads travel by pointer in `a`/`b`;
+ *    the mailbox's release/acquire hand-off then covers the pointee.
+ * Rounding up to 64 bytes would cost every copy 60 % more bytes for nothing
+ * the workloads use.
+ * ------------------------------------------------------------------------- */
+struct mbx_reply; /* one-shot reply slot, defined by the actor runtime */
+
+typedef struct mbx_msg {
+	uint32_t tag;            /* message kind, workload-defined */
+	uint32_t sender;         /* producer / sender id */
+	uint64_t seq;            /* per-sender sequence number */
+	uint64_t a, b;           /* payload words */
+	struct mbx_reply *reply; /* optional: where an ask wants its answer */
+} mbx_msg;
+_Static_assert(sizeof(mbx_msg) == 40, "mbx_msg is five words; see above");
+
+typedef enum mbx_status {
+	MBX_OK = 0,
+	MBX_FULL,     /* try_push: bounded mailbox at capacity */
+	MBX_EMPTY,    /* try_pop: nothing queued */
+	MBX_RETRY,    /* try_pop (MBX_CAP_RETRY kinds only): a push is in flight, try again */
+	MBX_CLOSED,   /* push after close; pop when closed and drained */
+	MBX_TIMEOUT,  /* pop_timeout: nothing arrived in time */
+	MBX_NOMEM,    /* an unbounded kind could not allocate a node */
+} mbx_status;
+
+const char *mbx_status_name(mbx_status s);
+
+/* Capability flags, carried by the ops struct (never in side tables). */
+enum {
+	MBX_CAP_BOUNDED = 1u << 0,   /* can enforce a capacity (push blocks, try_push says FULL) */
+	MBX_CAP_UNBOUNDED = 1u << 1, /* can run without a capacity (capacity 0) */
+	MBX_CAP_BLOCKING = 1u << 2,  /* pop parks the thread (not only spins) */
+	MBX_CAP_LOCKFREE = 1u << 3,  /* push/pop fast paths take no lock */
+	MBX_CAP_WAITFREE_PUSH = 1u << 4, /* push completes in a bounded number of steps */
+	MBX_CAP_SPIN = 1u << 5,      /* honours the spin budget before parking */
+	MBX_CAP_RETRY = 1u << 6,     /* try_pop may answer MBX_RETRY (see "linearizability") */
+	MBX_CAP_POW2 = 1u << 7,      /* capacity must be a power of two */
+	MBX_CAP_EXACT_CLOSE = 1u << 8, /* close is linearizable: see "close" below */
+};
+
+typedef struct mbx_config {
+	uint32_t capacity; /* 0 = the kind's default; MBX_UNBOUNDED = no limit */
+	int32_t spin;      /* spin iterations before parking; -1 = the kind's default, 0 = park at once */
+} mbx_config;
+#define MBX_UNBOUNDED UINT32_MAX
+
+typedef struct mbx mbx;
+
+/* ---------------------------------------------------------------------------
+ * The contract.
+ *
+ * Roles: any number of producers; exactly ONE consumer at a time (the actor
+ * that owns the mailbox). "Consumer ops" must not run concurrently with each
+ * other; the runtime guarantees this by construction.
+ *
+ * Synchronization table (Y = may run concurrently with, on one mailbox):
+ *
+ *                 push  try_push  pop*  close  len  destroy
+ *   push           Y      Y        Y     Y     Y     -
+ *   try_push       Y      Y        Y     Y     Y     -
+ *   pop*           Y      Y        -     Y     Y     -
+ *   close          Y      Y        Y     Y     Y     -
+ *   len            Y      Y        Y     Y     Y     -
+ *   destroy        -      -        -     -     -     -
+ *   (pop* = pop, try_pop, pop_timeout: the consumer ops)
+ *
+ * Ordering and memory:
+ *  - Per-producer FIFO: two pushes by one thread are popped in that order.
+ *    No order is promised between producers.
+ *  - A successful push happens-before the pop that returns the message
+ *    (release on publish, acquire on take), so memory the sender wrote before
+ *    push is visible to the consumer after pop. TSan sees this edge for every
+ *    kind (the ConcurrencyKit kinds through annotations).
+ *  - Every message pushed with MBX_OK is popped exactly once, or handed to
+ *    mbx_drain() after close: none is lost, none is duplicated.
+ *
+ * Operations:
+ *  push(m, msg, &was_empty)   MBX_OK or MBX_CLOSED (MBX_NOMEM for unbounded
+ *      kinds out of memory). Bounded kinds block while full, using the kind's
+ *      wait strategy; close wakes them with MBX_CLOSED (message not queued).
+ *      was_empty (may be NULL) reports that this push may have taken the
+ *      mailbox from empty to non-empty: a pooled scheduler schedules the actor
+ *      on true. It is never falsely false: if it is false, a consumer that is
+ *      draining will reach this message without a signal. It may be true more
+ *      often than strictly needed (ring kinds), never less.
+ *  try_push(m, msg, &was_empty)   as push, but never blocks: MBX_FULL.
+ *  pop(m, &out)       blocks until a message (MBX_OK) or closed-and-empty
+ *      (MBX_CLOSED). Spins up to the spin budget, then parks (futex or
+ *      condvar) for MBX_CAP_BLOCKING kinds.
+ *  try_pop(m, &out)   MBX_OK, MBX_EMPTY, MBX_CLOSED (closed and empty), or,
+ *      for MBX_CAP_RETRY kinds, MBX_RETRY: a producer has claimed its place
+ *      but not linked it yet. RETRY is not EMPTY: the mailbox is not empty.
+ *      Linearizability: OK/EMPTY/CLOSED answers are linearizable; RETRY is a
+ *      non-answer (the op did not take effect) and checkers must skip it.
+ *  pop_timeout(m, &out, ns)   as pop, MBX_TIMEOUT after `ns` nanoseconds
+ *      (ns <= 0: behaves as try_pop but never answers RETRY).
+ *  close(m)   idempotent. After close returns, every push answers
+ *      MBX_CLOSED. Blocked producers and the consumer are woken. The consumer
+ *      still pops what is queued, and gets MBX_CLOSED once it is drained.
+ *      A push that overlaps close either answers MBX_CLOSED or is queued.
+ *      For MBX_CAP_EXACT_CLOSE kinds, a queued one is always popped before
+ *      MBX_CLOSED. For the others (lock-free kinds whose enqueue cannot be
+ *      made conditional without a second contended RMW per push), a push that
+ *      passed its closed check just before close may land after the consumer
+ *      saw MBX_CLOSED: it is never lost, mbx_drain() hands it over (the
+ *      actor runtime treats it as a dead letter). This is the cost the
+ *      lock-free kinds choose to avoid; it is measured, not hidden.
+ *  len(m)     approximate count; exact when no op is in flight.
+ *  destroy(m) frees everything, including queued messages (no leak).
+ * ------------------------------------------------------------------------- */
+typedef struct mbx_ops {
+	const char *name;    /* stable: used in CLI flags and result files */
+	const char *summary; /* one line for --list */
+	unsigned caps;       /* MBX_CAP_* */
+	uint32_t default_capacity; /* used when config.capacity == 0 (MBX_UNBOUNDED: none) */
+	int32_t default_spin;      /* used when config.spin < 0 */
+
+	mbx *(*create)(const mbx_config *cfg); /* NULL + errno (EINVAL, ENOMEM) */
+	void (*destroy)(mbx *m);
+	mbx_status (*push)(mbx *m, const mbx_msg *msg, bool *was_empty);
+	mbx_status (*try_push)(mbx *m, const mbx_msg *msg, bool *was_empty);
+	mbx_status (*pop)(mbx *m, mbx_msg *out);
+	mbx_status (*try_pop)(mbx *m, mbx_msg *out);
+	mbx_status (*pop_timeout)(mbx *m, mbx_msg *out, int64_t timeout_ns);
+	void (*close)(mbx *m);
+	size_t (*len)(mbx *m);
+} mbx_ops;
+
+/* Every implementation's struct starts with this header. */
+struct mbx {
+	const mbx_ops *ops;
+	uint32_t capacity; /* effective; MBX_UNBOUNDED if none */
+	int32_t spin;      /* effective spin budget */
+};
+
+/* The table (mbx_table.c): NULL-terminated, in a stable order. */
+extern const mbx_ops *const mbx_table[];
+size_t mbx_table_len(void);
+const mbx_ops *mbx_find(const char *name); /* NULL if unknown */
+
+/* Convenience: create by name; resolves defaults; NULL + errno on failure. */
+mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin);
+
+/* Dispatch through the table (the vtable path). */
+static inline mbx_status mbx_push(mbx *m, const mbx_msg *msg, bool *was_empty)
+{
+	return m->ops->push(m, msg, was_empty);
+}
+static inline mbx_status mbx_try_push(mbx *m, const mbx_msg *msg, bool *was_empty)
+{
+	return m->ops->try_push(m, msg, was_empty);
+}
+static inline mbx_status mbx_pop(mbx *m, mbx_msg *out) { return m->ops->pop(m, out); }
+static inline mbx_status mbx_try_pop(mbx *m, mbx_msg *out) { return m->ops->try_pop(m, out); }
+static inline mbx_status mbx_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
+{
+	return m->ops->pop_timeout(m, out, ns);
+}
+static inline void mbx_close(mbx *m) { m->ops->close(m); }
+static inline size_t mbx_len(mbx *m) { return m->ops->len(m); }
+static inline void mbx_destroy(mbx *m) { m->ops->destroy(m); }
+
+/* For implementations: fill the header from the ops defaults and validate
+ * (capacity vs MBX_CAP_BOUNDED/UNBOUNDED/POW2, capacity >= 2 when bounded).
+ * Returns 0 or EINVAL. */
+int mbx_i_init(mbx *base, const mbx_ops *ops, const mbx_config *cfg);
+
+/* After close: pops everything still queued (waiting out RETRY) and hands
+ * each message to fn. Consumer op. Returns the count. */
+size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx);
+
+#endif

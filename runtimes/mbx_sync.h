@@ -1,0 +1,101 @@
+/* mbx_sync.h: the small synchronisation toolkit shared by the mailboxes:
+ * monotonic time, futex wait/wake, cpu_relax, TSan annotations, the seeded
+ * chaos hook and the mutant switches used by verify/. Internal (mbx_i_*). */
+#ifndef MAILROOM_MBX_SYNC_H
+#define MAILROOM_MBX_SYNC_H
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MBX_CACHELINE 64
+
+static inline int64_t mbx_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline void mbx_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* futex(2) is used only to sleep and wake; all data hand-off goes through
+ * C11 release/acquire atomics (TSan does not see futex as synchronisation). */
+static inline int mbx_futex_wait(_Atomic uint32_t *addr, uint32_t expected, int64_t timeout_ns)
+{
+	struct timespec ts, *tp = NULL;
+	if (timeout_ns >= 0) {
+		ts.tv_sec = timeout_ns / 1000000000;
+		ts.tv_nsec = timeout_ns % 1000000000;
+		tp = &ts;
+	}
+	long r = syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, expected, tp, NULL, 0);
+	return r == 0 ? 0 : errno; /* EAGAIN: value changed; ETIMEDOUT; EINTR */
+}
+
+static inline void mbx_futex_wake(_Atomic uint32_t *addr, int n)
+{
+	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* ---- ThreadSanitizer annotations (compiled in only under TSan) ---- */
+#if defined(__SANITIZE_THREAD__)
+#define MAILROOM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MAILROOM_TSAN 1
+#endif
+#endif
+#ifdef MAILROOM_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void AnnotateIgnoreReadsBegin(const char *f, int l);
+void AnnotateIgnoreReadsEnd(const char *f, int l);
+void AnnotateIgnoreWritesBegin(const char *f, int l);
+void AnnotateIgnoreWritesEnd(const char *f, int l);
+#define MBX_TSAN_RELEASE(p) __tsan_release((void *)(p))
+#define MBX_TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
+#define MBX_TSAN_IGNORE_BEGIN() \
+	(AnnotateIgnoreReadsBegin(__FILE__, __LINE__), AnnotateIgnoreWritesBegin(__FILE__, __LINE__))
+#define MBX_TSAN_IGNORE_END() \
+	(AnnotateIgnoreWritesEnd(__FILE__, __LINE__), AnnotateIgnoreReadsEnd(__FILE__, __LINE__))
+#else
+#define MBX_TSAN_RELEASE(p) ((void)(p))
+#define MBX_TSAN_ACQUIRE(p) ((void)(p))
+#define MBX_TSAN_IGNORE_BEGIN() ((void)0)
+#define MBX_TSAN_IGNORE_END() ((void)0)
+#endif
+
+/* ---- Seeded chaos (cmake -DMAILROOM_CHAOS=ON) ----
+ * MBX_CHAOS() marks an interesting point (between claim and publish, between
+ * announce-sleep and re-check, ...). In a chaos build it yields or spins a
+ * random while, driven by a per-thread PRNG derived from mbx_chaos_seed(). */
+#ifdef MAILROOM_CHAOS
+void mbx_chaos_seed(uint64_t seed);
+void mbx_chaos_point(void);
+#define MBX_CHAOS() mbx_chaos_point()
+#else
+static inline void mbx_chaos_seed(uint64_t seed) { (void)seed; }
+#define MBX_CHAOS() ((void)0)
+#endif
+
+/* ---- Mutants (verify/mutants only): -DMAILROOM_MUTANT=<n> compiles in one
+ * deliberate bug. MBX_MUTANT(n) is true only in that build. */
+#ifndef MAILROOM_MUTANT
+#define MAILROOM_MUTANT 0
+#endif
+#define MBX_MUTANT(n) (MAILROOM_MUTANT == (n))
+
+#endif

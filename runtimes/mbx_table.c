@@ -1,0 +1,98 @@
+/* mbx_table.c: THE mailbox table. Adding a mailbox = its file under
+ * runtimes/mailboxes/ plus one line here; tests and benchmarks iterate this. */
+#include <errno.h>
+#include <string.h>
+
+#include "mailbox.h"
+
+extern const mbx_ops mbx_mutex_ops;
+extern const mbx_ops mbx_ck_ring_ops;
+extern const mbx_ops mbx_ck_fifo_ops;
+extern const mbx_ops mbx_futex_ring_ops;
+extern const mbx_ops mbx_vyukov_ops;
+
+const mbx_ops *const mbx_table[] = {
+	&mbx_mutex_ops,
+	&mbx_ck_ring_ops,
+	&mbx_ck_fifo_ops,
+	&mbx_futex_ring_ops,
+	&mbx_vyukov_ops,
+	NULL,
+};
+
+size_t mbx_table_len(void)
+{
+	size_t n = 0;
+	while (mbx_table[n])
+		n++;
+	return n;
+}
+
+const mbx_ops *mbx_find(const char *name)
+{
+	for (size_t i = 0; mbx_table[i]; i++)
+		if (strcmp(mbx_table[i]->name, name) == 0)
+			return mbx_table[i];
+	return NULL;
+}
+
+const char *mbx_status_name(mbx_status s)
+{
+	switch (s) {
+	case MBX_OK: return "OK";
+	case MBX_FULL: return "FULL";
+	case MBX_EMPTY: return "EMPTY";
+	case MBX_RETRY: return "RETRY";
+	case MBX_CLOSED: return "CLOSED";
+	case MBX_TIMEOUT: return "TIMEOUT";
+	case MBX_NOMEM: return "NOMEM";
+	}
+	return "?";
+}
+
+mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
+{
+	if (!ops) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mbx_config cfg = {.capacity = capacity, .spin = spin};
+	return ops->create(&cfg);
+}
+
+size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)
+{
+	size_t n = 0;
+	mbx_msg msg;
+	for (;;) {
+		mbx_status s = mbx_try_pop(m, &msg);
+		if (s == MBX_OK) {
+			if (fn)
+				fn(&msg, ctx);
+			n++;
+		} else if (s == MBX_RETRY) {
+			continue; /* a producer is linking its node: it finishes in a few steps */
+		} else {
+			return n; /* EMPTY or CLOSED */
+		}
+	}
+}
+
+int mbx_i_init(mbx *base, const mbx_ops *ops, const mbx_config *cfg)
+{
+	uint32_t cap = cfg && cfg->capacity ? cfg->capacity : ops->default_capacity;
+	int32_t spin = cfg && cfg->spin >= 0 ? cfg->spin : ops->default_spin;
+	if (cap == MBX_UNBOUNDED) {
+		if (!(ops->caps & MBX_CAP_UNBOUNDED))
+			return EINVAL;
+	} else {
+		if (!(ops->caps & MBX_CAP_BOUNDED) || cap < 2 || cap > (1u << 30))
+			return EINVAL;
+		if ((ops->caps & MBX_CAP_POW2) && (cap & (cap - 1)))
+			return EINVAL;
+	}
+	base->ops = ops;
+	base->capacity = cap;
+	base->spin = spin;
+	return 0;
+}

@@ -1,0 +1,39 @@
+# lib.sh: shared by scripts/bench and scripts/test (sourced, not run).
+# Installs the Debian packages mailroom needs, only those missing, saying so.
+
+MAILROOM_PACKAGES="cmake ninja-build gcc g++ clang libclang-rt-14-dev pkg-config libck-dev \
+libbenchmark-dev libbenchmark-tools python3 python3-matplotlib python3-scipy python3-numpy spin valgrind"
+
+say() { printf '[%s] %s\n' "${0##*/}" "$*"; }
+
+ensure_packages() {
+  local missing="" p
+  for p in $MAILROOM_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+  done
+  if [ -z "$missing" ]; then
+    say "all required Debian packages are installed"
+    return 0
+  fi
+  say "installing missing Debian packages:$missing"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  $sudo apt-get install -y -qq --no-install-recommends $missing
+}
+
+# TSan in clang 14 / gcc 12 cannot start when the kernel randomises mmap with
+# more than 30 bits (google/sanitizers#1716, fixed only in LLVM 18). Where
+# vm.mmap_rnd_bits is above 28, run TSan binaries with ASLR off (setarch -R).
+tsan_prefix() {
+  local bits
+  bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28)
+  if [ "$bits" -gt 28 ]; then
+    say "vm.mmap_rnd_bits=$bits > 28: running TSan tests under 'setarch $(uname -m) -R' (ASLR off)" >&2
+    echo "setarch $(uname -m) -R"
+  fi
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }

@@ -1,0 +1,15 @@
+# cli_check.cmake: a bad argument must give exit status 2 and a one-line
+# error on stderr that names the bad value.  -DCMD="prog;args" -DBAD=value
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit 2, got '${rc}' from: ${CMD}\nstderr: ${err}")
+endif()
+string(STRIP "${err}" err_s)
+string(FIND "${err_s}" "\n" nl)
+if(NOT nl EQUAL -1)
+  message(FATAL_ERROR "error is not one line: ${err}")
+endif()
+string(FIND "${err_s}" "${BAD}" pos)
+if(pos EQUAL -1)
+  message(FATAL_ERROR "error does not name '${BAD}': ${err}")
+endif()

@@ -1,0 +1,37 @@
+# discover.cmake: ctest-time test discovery (as gtest_discover_tests does).
+# A verify binary prints one line per test: "NAME TIMEOUT ARG...". Tests are
+# generated from that list, so a new mailbox (a new table line) is covered
+# without touching any CMake file.
+#
+# mailroom_discover_tests(TARGET LABEL [PREFIX p])
+function(mailroom_discover_tests target label)
+  cmake_parse_arguments(D "" "PREFIX" "" ${ARGN})
+  if(NOT D_PREFIX)
+    set(D_PREFIX ${label})
+  endif()
+  set(exe $<TARGET_FILE:${target}>)
+  set(list_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_${label}_tests.cmake)
+  set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_${label}_include.cmake)
+  file(GENERATE OUTPUT ${include_file} CONTENT "
+execute_process(COMMAND \"${exe}\" --list OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR \"${target} --list failed (rc=\${rc})\")
+endif()
+string(REPLACE \"\\n\" \";\" lines \"\${out}\")
+set(n 0)
+foreach(line IN LISTS lines)
+  if(line STREQUAL \"\")
+    continue()
+  endif()
+  separate_arguments(parts UNIX_COMMAND \"\${line}\")
+  list(POP_FRONT parts name timeout)
+  add_test(\"${D_PREFIX}/\${name}\" \"${exe}\" \${parts})
+  set_tests_properties(\"${D_PREFIX}/\${name}\" PROPERTIES LABELS \"${label}\" TIMEOUT \${timeout})
+  math(EXPR n \"\${n} + 1\")
+endforeach()
+if(n EQUAL 0)
+  message(FATAL_ERROR \"${target} --list listed no tests\")
+endif()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include_file})
+endfunction()

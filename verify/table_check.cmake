@@ -1,0 +1,16 @@
+# The mailbox names in the table (mailroom-info --names) must equal the file
+# names under runtimes/mailboxes/ (one mailbox per file, named after it).
+execute_process(COMMAND ${INFO} --names OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mailroom-info --names failed")
+endif()
+string(REPLACE "\n" ";" names "${out}")
+list(REMOVE_ITEM names "")
+list(SORT names)
+file(GLOB files RELATIVE ${DIR} ${DIR}/*.c)
+string(REPLACE ".c" "" files "${files}")
+list(SORT files)
+if(NOT names STREQUAL files)
+  message(FATAL_ERROR "table (${names}) != files (${files})")
+endif()
+message(STATUS "table matches files: ${names}")
