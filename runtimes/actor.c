@@ -1,0 +1,439 @@
+/* actor.c: thread-per-actor runtime over any mailbox of the table, and the
+ * one-shot reply slot behind ask. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <time.h>
+
+#include "actor.h"
+#include "check.h"
+#include "mbx_sync.h"
+
+/* ------------------------------------------------------------------------
+ * The one-shot reply slot.
+ *
+ * Two references while an ask is in flight: the asker's and the message's.
+ * Whoever drops the last one frees the slot, so an asker that timed out can
+ * leave and a late reply still lands in live memory. The asker keeps its
+ * slot in a thread-local cache and reuses it when the replier has let go
+ * (refs back to 1), so a steady stream of asks allocates nothing.
+ * Waiting is spin-then-futex on `state` (futex chosen over mutex+condvar:
+ * no lock on the reply path, one syscall only when the asker really sleeps).
+ * ---------------------------------------------------------------------- */
+enum { SLOT_WAITING = 0, SLOT_DONE = 1, SLOT_ABANDONED = 2 };
+
+struct mbx_reply {
+	_Atomic uint32_t state;   /* WAITING -> DONE (replier) | ABANDONED (asker) */
+	_Atomic uint32_t refs;
+	_Atomic uint32_t replied; /* catches a second act_reply on one ask */
+	int err;
+	mbx_msg value;
+};
+
+static _Thread_local struct mbx_reply *tls_slot;
+static _Thread_local act_actor *tls_current; /* actor whose handler runs on this thread */
+/* The ask of the message being dispatched on this thread, until answered:
+ * after the handler returns, the runtime must know whether it replied
+ * without touching the slot (which the asker may already be reusing). */
+static _Thread_local struct mbx_reply *tls_pending;
+
+/* The cached slot of a thread that exits is released by this destructor. */
+static pthread_key_t slot_key;
+static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
+static void slot_unref(struct mbx_reply *s);
+static void slot_key_dtor(void *p) { slot_unref(p); }
+static void slot_key_init(void) { CHECK_EQ(pthread_key_create(&slot_key, slot_key_dtor), 0); }
+static void slot_cache(struct mbx_reply *s)
+{
+	pthread_once(&slot_key_once, slot_key_init);
+	tls_slot = s;
+	pthread_setspecific(slot_key, s);
+}
+
+static void slot_unref(struct mbx_reply *s)
+{
+	/* acq_rel: the release half publishes our last use of the slot; the
+	 * acquire half (for the one that reaches zero) orders the free after the
+	 * other side's last use. */
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+		free(s);
+}
+
+static struct mbx_reply *slot_get(void)
+{
+	struct mbx_reply *s = tls_slot;
+	/* acquire: pairs with the replier's acq_rel fetch_sub in slot_unref */
+	if (s && atomic_load_explicit(&s->refs, memory_order_acquire) != 1) {
+		slot_cache(NULL);
+		slot_unref(s); /* a replier still holds it: let it free it */
+		s = NULL;
+	}
+	if (!s) {
+		s = calloc(1, sizeof *s);
+		if (!s)
+			return NULL;
+		atomic_init(&s->refs, 1);
+		slot_cache(s);
+	}
+	atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_relaxed); /* published by the send's release */
+	atomic_store_explicit(&s->replied, 0, memory_order_relaxed);          /* published by the send's release */
+	s->err = 0;
+	atomic_store_explicit(&s->refs, 2, memory_order_relaxed); /* published by the send's release */
+	return s;
+}
+
+/* Answer (or fail) the ask; consumes the message's reference. */
+static void slot_complete(struct mbx_reply *s, int err, uint64_t a, uint64_t b)
+{
+	if (s == tls_pending)
+		tls_pending = NULL;
+	if (atomic_exchange(&s->replied, 1)) {
+		fprintf(stderr, "mailroom: act_reply called twice for one ask\n");
+		abort();
+	}
+	s->err = err;
+	s->value = (mbx_msg){.tag = 0, .a = a, .b = b};
+	uint32_t expect = SLOT_WAITING;
+	/* release: publishes err/value to the asker's acquire load of state */
+	if (atomic_compare_exchange_strong_explicit(&s->state, &expect, SLOT_DONE, memory_order_release,
+	                                            memory_order_relaxed))
+		mbx_futex_wake(&s->state, 1);
+	slot_unref(s);
+}
+
+void act_reply(const mbx_msg *msg, uint64_t a, uint64_t b)
+{
+	if (msg && msg->reply)
+		slot_complete(msg->reply, ACT_OK, a, b);
+}
+
+void act_reply_error(const mbx_msg *msg, int err)
+{
+	if (msg && msg->reply)
+		slot_complete(msg->reply, err ? err : ACT_ESTOPPED, 0, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Actors.
+ * ---------------------------------------------------------------------- */
+struct act_actor {
+	const act_behavior *b;
+	void *state;
+	mbx *box;
+	pthread_t thread;
+	_Atomic uint32_t refs;
+	_Atomic int stop_requested; /* act_stop or self-stop */
+	_Atomic int joined;
+	_Atomic int thread_done;
+	_Atomic uint64_t handled;
+	_Atomic uint64_t dead_letters;
+	/* After the actor's thread is done, whoever drains late pushes takes the
+	 * consumer role under this lock (the mailbox has one consumer at a time). */
+	pthread_mutex_t late_mu;
+};
+
+struct act_ctx {
+	act_actor *self;
+};
+
+const char *act_strerror(int err)
+{
+	switch (err) {
+	case ACT_OK: return "ok";
+	case ACT_ETIMEOUT: return "timeout";
+	case ACT_ESTOPPED: return "actor stopped";
+	case ACT_ECRASHED: return "handler crashed";
+	case ACT_EINVAL: return "invalid argument";
+	case ACT_EALREADY: return "already done";
+	case ACT_EFULL: return "mailbox full";
+	case ACT_ENOMEM: return "out of memory";
+	case ACT_EDEADLK: return "would deadlock (self)";
+	case ACT_ENOREPLY: return "handler returned without replying";
+	}
+	return "?";
+}
+
+const mbx_ops *act_default_mailbox(void)
+{
+	const mbx_ops *o = mbx_find("futex_ring");
+	return o ? o : mbx_table[0];
+}
+
+act_ref act_self(act_ctx *ctx) { return (act_ref){ctx->self}; }
+
+act_ref act_retain(act_ref r)
+{
+	if (r.a)
+		atomic_fetch_add_explicit(&r.a->refs, 1, memory_order_relaxed); /* caller already holds a ref */
+	return r;
+}
+
+static void dead_letter(const mbx_msg *msg, void *p)
+{
+	act_actor *a = p;
+	atomic_fetch_add_explicit(&a->dead_letters, 1, memory_order_relaxed); /* statistic only */
+	act_reply_error(msg, ACT_ESTOPPED);
+}
+
+/* Dead-letter pushes that landed after the actor's last drain (kinds without
+ * MBX_CAP_EXACT_CLOSE): the thread is gone, so the caller consumes. */
+static void drain_late(act_actor *a)
+{
+	pthread_mutex_lock(&a->late_mu);
+	mbx_drain(a->box, dead_letter, a);
+	pthread_mutex_unlock(&a->late_mu);
+}
+
+static void actor_free(act_actor *a)
+{
+	if (!atomic_exchange(&a->joined, 1)) {
+		if (tls_current == a || pthread_equal(pthread_self(), a->thread))
+			pthread_detach(a->thread);
+		else
+			pthread_join(a->thread, NULL);
+	}
+	mbx_close(a->box);
+	drain_late(a); /* pushes that raced the last drain */
+	mbx_destroy(a->box);
+	pthread_mutex_destroy(&a->late_mu);
+	free(a);
+}
+
+void act_release(act_ref r)
+{
+	/* acq_rel: the last dropper must see every other holder's writes */
+	if (r.a && atomic_fetch_sub_explicit(&r.a->refs, 1, memory_order_acq_rel) == 1)
+		actor_free(r.a);
+}
+
+/* Handle one message; returns false when the actor must stop handling. */
+static bool dispatch(act_actor *a, const mbx_msg *msg)
+{
+	act_ctx ctx = {a};
+	tls_pending = msg->reply;
+	act_result r = a->b->handle(a->state, msg, &ctx);
+	atomic_fetch_add_explicit(&a->handled, 1, memory_order_relaxed); /* statistic; exact after join */
+	if (tls_pending) /* asked, never answered */
+		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
+	if (r == ACT_STOP) {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box); /* stop accepting; what is queued still drains */
+	} else if (r == ACT_CRASH) {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box);
+		return false;
+	}
+	return true;
+}
+
+act_i_state act_i_step(act_actor *a, unsigned max)
+{
+	mbx_msg msg;
+	act_actor *prev = tls_current;
+	tls_current = a;
+	act_i_state st = ACT_I_RUNNING;
+	for (unsigned i = 0; i < max; i++) {
+		mbx_status s = mbx_try_pop(a->box, &msg);
+		if (s == MBX_OK) {
+			if (!dispatch(a, &msg)) {
+				st = ACT_I_DONE;
+				break;
+			}
+		} else if (s == MBX_RETRY) {
+			break; /* a push is mid-flight: come back */
+		} else {
+			st = s == MBX_CLOSED ? ACT_I_DONE : ACT_I_IDLE;
+			break;
+		}
+	}
+	tls_current = prev;
+	return st;
+}
+
+static void *actor_main(void *p)
+{
+	act_actor *a = p;
+	act_ctx ctx = {a};
+	tls_current = a;
+	if (a->b->on_start)
+		a->b->on_start(a->state, &ctx);
+	mbx_msg msg;
+	for (;;) {
+		mbx_status s = mbx_pop(a->box, &msg);
+		if (s == MBX_CLOSED)
+			break;
+		CHECK_STATUS(s, MBX_OK);
+		if (MBX_MUTANT(9) && atomic_load(&a->stop_requested)) { /* mutant 9: stop without draining */
+			dead_letter(&msg, a);
+			break;
+		}
+		if (!dispatch(a, &msg))
+			break;
+	}
+	if (a->b->on_stop)
+		a->b->on_stop(a->state, &ctx);
+	mbx_close(a->box);
+	pthread_mutex_lock(&a->late_mu);
+	mbx_drain(a->box, dead_letter, a); /* after a crash, or pushes that raced close */
+	atomic_store(&a->thread_done, 1);  /* under late_mu: the consumer role passes on */
+	pthread_mutex_unlock(&a->late_mu);
+	tls_current = NULL;
+	act_release((act_ref){a});
+	return NULL;
+}
+
+act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt)
+{
+	act_ref r = {NULL};
+	if (!b || !b->handle) {
+		errno = EINVAL;
+		return r;
+	}
+	const mbx_ops *ops = opt && opt->mailbox ? opt->mailbox : act_default_mailbox();
+	act_actor *a = calloc(1, sizeof *a);
+	if (!a) {
+		errno = ENOMEM;
+		return r;
+	}
+	a->box = mbx_create(ops, opt ? opt->capacity : 0, opt ? opt->spin : -1);
+	if (!a->box) {
+		int e = errno;
+		free(a);
+		errno = e;
+		return r;
+	}
+	a->b = b;
+	a->state = state;
+	pthread_mutex_init(&a->late_mu, NULL);
+	atomic_init(&a->refs, 2); /* the caller's handle + the running thread */
+	int e = pthread_create(&a->thread, NULL, actor_main, a);
+	if (e) {
+		mbx_destroy(a->box);
+		pthread_mutex_destroy(&a->late_mu);
+		free(a);
+		errno = e;
+		return r;
+	}
+	r.a = a;
+	return r;
+}
+
+int act_send(act_ref to, const mbx_msg *msg)
+{
+	if (!to.a || !msg)
+		return ACT_EINVAL;
+	mbx_msg m = *msg;
+	m.reply = NULL;
+	mbx_status s = mbx_push(to.a->box, &m, NULL);
+	return s == MBX_OK ? ACT_OK : s == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+}
+
+int act_try_send(act_ref to, const mbx_msg *msg)
+{
+	if (!to.a || !msg)
+		return ACT_EINVAL;
+	mbx_msg m = *msg;
+	m.reply = NULL;
+	mbx_status s = mbx_try_push(to.a->box, &m, NULL);
+	return s == MBX_OK ? ACT_OK : s == MBX_FULL ? ACT_EFULL : s == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+}
+
+int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
+{
+	if (!to.a || !req || timeout_ns <= 0)
+		return ACT_EINVAL;
+	if (to.a == tls_current)
+		return ACT_EDEADLK; /* a handler asking its own actor would wait on itself */
+	struct mbx_reply *s = slot_get();
+	if (!s)
+		return ACT_ENOMEM;
+	mbx_msg m = *req;
+	m.reply = s;
+	int64_t deadline = mbx_now_ns() + timeout_ns;
+	/* The push honours the deadline too: a full mailbox whose actor is stuck
+	 * must not keep the asker past its timeout. */
+	mbx_status ps;
+	for (unsigned i = 0; (ps = mbx_try_push(to.a->box, &m, NULL)) == MBX_FULL; i++) {
+		int64_t left = deadline - mbx_now_ns();
+		if (left <= 0) {
+			atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
+			return ACT_ETIMEOUT;
+		}
+		if (i < 64) {
+			sched_yield();
+		} else {
+			struct timespec ts = {0, left < 200000 ? left : 200000}; /* back off up to 0.2 ms */
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (ps != MBX_OK) {
+		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
+		return ps == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+	}
+	for (unsigned spin = 0;; spin++) {
+		/* acquire: pairs with the replier's release CAS in slot_complete */
+		uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+		if (st == SLOT_DONE)
+			break;
+		int64_t left = deadline - mbx_now_ns();
+		if (left <= 0) {
+			uint32_t expect = SLOT_WAITING;
+			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
+				slot_cache(NULL); /* the replier frees it */
+				slot_unref(s);
+				return ACT_ETIMEOUT;
+			}
+			continue; /* answered meanwhile: take it */
+		}
+		if (spin < 256) {
+			mbx_cpu_relax();
+		} else if (atomic_load(&to.a->thread_done)) {
+			drain_late(to.a); /* our push landed after the actor's last drain */
+		} else {
+			/* bounded sleep: a push that lands after the actor's final drain
+			 * is noticed within 10 ms instead of at the deadline */
+			mbx_futex_wait(&s->state, SLOT_WAITING, left < 10000000 ? left : 10000000);
+		}
+	}
+	if (s->err == ACT_OK && reply)
+		*reply = s->value;
+	return s->err;
+}
+
+int act_stop(act_ref r)
+{
+	if (!r.a)
+		return ACT_EINVAL;
+	if (atomic_exchange(&r.a->stop_requested, 1))
+		return ACT_EALREADY;
+	mbx_close(r.a->box);
+	return ACT_OK;
+}
+
+int act_join(act_ref r)
+{
+	if (!r.a)
+		return ACT_EINVAL;
+	if (r.a == tls_current)
+		return ACT_EDEADLK;
+	if (atomic_exchange(&r.a->joined, 1))
+		return ACT_EALREADY;
+	pthread_join(r.a->thread, NULL);
+	return ACT_OK;
+}
+
+act_stats act_get_stats(act_ref r)
+{
+	act_stats st = {0, 0};
+	if (r.a) {
+		if (atomic_load(&r.a->thread_done))
+			drain_late(r.a); /* count pushes that landed after the last drain */
+		st.handled = atomic_load_explicit(&r.a->handled, memory_order_relaxed);       /* statistic */
+		st.dead_letters = atomic_load_explicit(&r.a->dead_letters, memory_order_relaxed); /* statistic */
+	}
+	return st;
+}

@@ -1,0 +1,109 @@
+/* actor.h: the actor interface over any mailbox of the table.
+ * An actor owns private state, has one mailbox, and handles one message at a
+ * time; nothing else touches its state. Execution is one thread per actor
+ * (the mailbox's wait strategy is then what benchmarks compare); the loop
+ * itself (act_i_step) does not know about threads, so a pooled M:N scheduler
+ * can drive it later. */
+#ifndef MAILROOM_ACTOR_H
+#define MAILROOM_ACTOR_H
+
+#include <stdint.h>
+
+#include "mailbox.h"
+
+typedef struct act_actor act_actor;
+
+/* A handle: one pointer, cheap to copy, safe to use from any thread while a
+ * reference is held. act_spawn returns one reference; act_retain adds one
+ * (for a handle kept by another owner), act_release drops one. The actor's
+ * memory is freed when it has terminated and the last reference is gone. */
+typedef struct act_ref {
+	act_actor *a;
+} act_ref;
+
+typedef enum act_result {
+	ACT_CONTINUE = 0, /* keep going */
+	ACT_STOP,         /* stop myself: stop accepting, drain what is queued, on_stop */
+	ACT_CRASH,        /* failure: the ask of this message (if any) gets ACT_ECRASHED */
+} act_result;
+
+/* Errors of the actor layer (positive; 0 = OK). */
+enum {
+	ACT_OK = 0,
+	ACT_ETIMEOUT = 1, /* ask: no reply within the timeout */
+	ACT_ESTOPPED,     /* target stopped (send/ask) or stopped before replying */
+	ACT_ECRASHED,     /* the handler crashed on the request */
+	ACT_EINVAL,       /* bad use: zero/negative timeout, NULL handle, ... */
+	ACT_EALREADY,     /* stop twice, join twice */
+	ACT_EFULL,        /* try_send: mailbox full */
+	ACT_ENOMEM,
+	ACT_EDEADLK,      /* join/ask on oneself from inside the handler */
+	ACT_ENOREPLY,     /* ask: the handler returned without act_reply */
+};
+const char *act_strerror(int err);
+
+typedef struct act_ctx act_ctx; /* passed to handlers: act_self(ctx) */
+
+typedef struct act_behavior {
+	const char *name;
+	act_result (*handle)(void *state, const mbx_msg *msg, act_ctx *ctx);
+	void (*on_start)(void *state, act_ctx *ctx); /* optional, before the first message */
+	void (*on_stop)(void *state, act_ctx *ctx);  /* optional, after the drain (a logger's flush) */
+} act_behavior;
+
+typedef struct act_options {
+	const mbx_ops *mailbox; /* NULL: the default kind (act_default_mailbox) */
+	uint32_t capacity;      /* 0: the kind's default */
+	int32_t spin;           /* -1: the kind's default */
+} act_options;
+
+const mbx_ops *act_default_mailbox(void);
+
+/* spawn: returns a handle (.a == NULL with errno set on failure). */
+act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt);
+act_ref act_retain(act_ref r);
+void act_release(act_ref r);
+
+/* send: blocks while the mailbox is full (backpressure). ACT_OK or
+ * ACT_ESTOPPED; the message's reply field is ignored (use ask). */
+int act_send(act_ref to, const mbx_msg *msg);
+/* try_send: never blocks: ACT_OK, ACT_EFULL or ACT_ESTOPPED. */
+int act_try_send(act_ref to, const mbx_msg *msg);
+
+/* ask: request-reply. Sends *req with a one-shot reply slot and waits up to
+ * timeout_ns (> 0, else ACT_EINVAL) for the handler's act_reply. Returns
+ * ACT_OK with *reply filled, ACT_ETIMEOUT, ACT_ESTOPPED (target stopped or
+ * stops without answering) or ACT_ECRASHED. Never hangs. */
+int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns);
+
+/* In a handler: answer the ask carried by msg (no-op if msg is not an ask).
+ * Exactly once (a second act_reply aborts). A handler that returns without
+ * replying fails the ask with ACT_ENOREPLY (ACT_ECRASHED if it crashed). */
+void act_reply(const mbx_msg *msg, uint64_t a, uint64_t b);
+/* Fail the ask carried by msg with an ACT_E* error (no-op if not an ask). */
+void act_reply_error(const mbx_msg *msg, int err);
+
+/* stop: graceful. The mailbox stops accepting (senders get ACT_ESTOPPED),
+ * the actor handles what is queued, runs on_stop, and terminates. Returns
+ * ACT_OK, or ACT_EALREADY if it was already stopping. Does not wait. */
+int act_stop(act_ref r);
+/* join: waits for termination. ACT_OK, ACT_EALREADY on a second join,
+ * ACT_EDEADLK from the actor itself. */
+int act_join(act_ref r);
+
+/* In a handler: the actor running it, and its mailbox kind. */
+act_ref act_self(act_ctx *ctx);
+
+/* Counters (exact once the actor has terminated). */
+typedef struct act_stats {
+	uint64_t handled;      /* messages handled */
+	uint64_t dead_letters; /* messages that arrived after the actor had finished */
+} act_stats;
+act_stats act_get_stats(act_ref r);
+
+/* ---- internal: the loop, thread-free (for a pooled scheduler later) ---- */
+typedef enum { ACT_I_RUNNING, ACT_I_IDLE, ACT_I_DONE } act_i_state;
+/* Handle up to max messages without blocking (try_pop). */
+act_i_state act_i_step(act_actor *a, unsigned max);
+
+#endif

@@ -1,0 +1,405 @@
+/* actor_test.c: the actor interface, over every mailbox of the table:
+ * send/ask/reply, graceful stop with drain and on_stop, self-stop, crash,
+ * timeouts, and bad use (which must be a clear error, never a crash or a
+ * hang). Asks and messages in flight at stop must leak nothing (LSan). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "actor.h"
+#include "check.h"
+#include "cli.h"
+#include "vutil.h"
+
+static const char *PROG = "mailroom-actor-test";
+static const int64_t SEC = 1000000000ll;
+
+enum { T_ADD = 1, T_GET, T_SLEEP, T_STOP, T_CRASH, T_NOREPLY, T_SELFASK };
+
+typedef struct probe {
+	uint64_t sum, count, last_seq_plus1;
+	_Atomic int started, stopped;
+	uint64_t count_at_stop;
+	int selfask_err, selfjoin_err;
+} probe;
+
+static void p_start(void *st, act_ctx *ctx)
+{
+	(void)ctx;
+	atomic_store(&((probe *)st)->started, 1);
+}
+static void p_stop(void *st, act_ctx *ctx)
+{
+	(void)ctx;
+	probe *p = st;
+	p->count_at_stop = p->count;
+	atomic_store(&p->stopped, 1);
+}
+
+static act_result p_handle(void *st, const mbx_msg *m, act_ctx *ctx)
+{
+	probe *p = st;
+	switch (m->tag) {
+	case T_ADD:
+		p->sum += m->a;
+		p->count++;
+		act_reply(m, p->sum, p->count);
+		return ACT_CONTINUE;
+	case T_GET:
+		act_reply(m, p->sum, p->count);
+		return ACT_CONTINUE;
+	case T_SLEEP:
+		v_sleep_ms((unsigned)m->a);
+		act_reply(m, 1, 0);
+		return ACT_CONTINUE;
+	case T_STOP:
+		act_reply(m, 0, 0);
+		return ACT_STOP;
+	case T_CRASH:
+		return ACT_CRASH;
+	case T_NOREPLY:
+		return ACT_CONTINUE;
+	case T_SELFASK: {
+		mbx_msg q = {.tag = T_GET};
+		p->selfask_err = act_ask(act_self(ctx), &q, NULL, SEC);
+		p->selfjoin_err = act_join(act_self(ctx));
+		act_reply(m, 0, 0);
+		return ACT_CONTINUE;
+	}
+	}
+	CHECK(!"unknown tag");
+	return ACT_CRASH;
+}
+
+static const act_behavior probe_b = {"probe", p_handle, p_start, p_stop};
+
+static act_ref spawn_probe(const mbx_ops *ops, probe *p, uint32_t cap)
+{
+	memset(p, 0, sizeof *p);
+	/* a capacity only where the kind can enforce one (others refuse it) */
+	act_options o = {.mailbox = ops, .capacity = (ops->caps & MBX_CAP_BOUNDED) ? cap : 0, .spin = -1};
+	act_ref r = act_spawn(&probe_b, p, &o);
+	CHECK(r.a != NULL);
+	return r;
+}
+
+static void finish(act_ref r)
+{
+	int e = act_stop(r);
+	CHECK(e == ACT_OK || e == ACT_EALREADY);
+	CHECK_EQ(act_join(r), ACT_OK);
+	act_release(r);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void t_send_ask(const mbx_ops *ops, uint64_t seed)
+{
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 0);
+	v_rng g = {seed};
+	uint64_t sum = 0;
+	for (int i = 0; i < 2000; i++) {
+		mbx_msg m = {.tag = T_ADD, .a = v_below(&g, 1000)};
+		sum += m.a;
+		CHECK_EQ(act_send(r, &m), ACT_OK);
+	}
+	mbx_msg q = {.tag = T_GET}, rep;
+	CHECK_EQ(act_ask(r, &q, &rep, 10 * SEC), ACT_OK); /* after this thread's sends: per-producer FIFO */
+	CHECK_EQU(rep.a, sum);
+	CHECK_EQU(rep.b, 2000);
+	finish(r);
+	CHECK_EQ(atomic_load(&p.started), 1);
+	CHECK_EQ(atomic_load(&p.stopped), 1);
+}
+
+/* Many threads asking one actor; each reply answers its own request. */
+typedef struct { act_ref r; uint64_t seed; int n; } asker_arg;
+static void *asker(void *x)
+{
+	asker_arg *a = x;
+	v_rng g = {a->seed};
+	for (int i = 0; i < a->n; i++) {
+		mbx_msg m = {.tag = T_ADD, .a = 1 + v_below(&g, 5)}, rep;
+		CHECK_EQ(act_ask(a->r, &m, &rep, 20 * SEC), ACT_OK);
+		CHECK_GE(rep.a, m.a); /* the sum includes our own add */
+	}
+	return NULL;
+}
+
+static void t_ask_many(const mbx_ops *ops, uint64_t seed)
+{
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 8);
+	enum { T = 4 };
+	pthread_t th[T];
+	asker_arg args[T];
+	for (int i = 0; i < T; i++) {
+		args[i] = (asker_arg){act_retain(r), seed + (uint64_t)i, 3000 / V_SCALE};
+		CHECK_EQ(pthread_create(&th[i], NULL, asker, &args[i]), 0);
+	}
+	for (int i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		act_release(args[i].r);
+	}
+	mbx_msg q = {.tag = T_GET}, rep;
+	CHECK_EQ(act_ask(r, &q, &rep, 10 * SEC), ACT_OK);
+	CHECK_EQU(rep.b, (uint64_t)T * (3000 / V_SCALE));
+	finish(r);
+}
+
+/* Stop drains what is queued, then runs on_stop; later sends are refused. */
+static void t_stop_drains(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 0);
+	mbx_msg slow = {.tag = T_SLEEP, .a = 30};
+	CHECK_EQ(act_send(r, &slow), ACT_OK); /* keep the actor busy while we queue */
+	uint32_t n = 3000; /* more than small capacities: some sends block (backpressure) */
+	for (uint32_t i = 0; i < n; i++) {
+		mbx_msg m = {.tag = T_ADD, .a = 1};
+		CHECK_EQ(act_send(r, &m), ACT_OK);
+	}
+	CHECK_EQ(act_stop(r), ACT_OK);
+	CHECK_EQ(act_stop(r), ACT_EALREADY); /* stop twice: a clear error */
+	mbx_msg late = {.tag = T_ADD, .a = 1};
+	CHECK_EQ(act_send(r, &late), ACT_ESTOPPED);
+	CHECK_EQ(act_try_send(r, &late), ACT_ESTOPPED);
+	CHECK_EQ(act_ask(r, &late, NULL, SEC), ACT_ESTOPPED);
+	CHECK_EQ(act_join(r), ACT_OK);
+	CHECK_EQ(act_join(r), ACT_EALREADY); /* join twice: a clear error */
+	CHECK_EQU(p.count_at_stop, n); /* every queued message handled before on_stop */
+	CHECK_EQU(act_get_stats(r).handled, n + 1);
+	act_release(r);
+}
+
+/* A handler's ACT_STOP stops the actor; messages queued before still run. */
+static void t_self_stop(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 0);
+	mbx_msg slow = {.tag = T_SLEEP, .a = 20}, stop = {.tag = T_STOP}, add = {.tag = T_ADD, .a = 1};
+	CHECK_EQ(act_send(r, &slow), ACT_OK);
+	CHECK_EQ(act_send(r, &stop), ACT_OK);
+	int e = act_send(r, &add); /* races the self-stop: either refused or handled */
+	CHECK_EQ(act_join(r), ACT_OK);
+	CHECK_EQ(atomic_load(&p.stopped), 1);
+	CHECK_EQ(act_stop(r), ACT_EALREADY);
+	(void)e; /* accepted or refused; if accepted, handled or dead-lettered */
+	CHECK_EQU(p.count, act_get_stats(r).handled - 2); /* slow + stop, then only ADDs */
+	CHECK_EQ(act_send(r, &add), ACT_ESTOPPED);
+	act_release(r);
+}
+
+/* ask: timeout, bad timeouts, no reply, crash, self-ask, self-join. */
+static void t_ask_errors(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 0);
+	mbx_msg q = {.tag = T_GET}, rep;
+	CHECK_EQ(act_ask(r, &q, &rep, 0), ACT_EINVAL);
+	CHECK_EQ(act_ask(r, &q, &rep, -5), ACT_EINVAL);
+	CHECK_EQ(act_ask((act_ref){NULL}, &q, &rep, SEC), ACT_EINVAL);
+	CHECK_EQ(act_send((act_ref){NULL}, &q), ACT_EINVAL);
+	CHECK_EQ(act_stop((act_ref){NULL}), ACT_EINVAL);
+	CHECK_EQ(act_join((act_ref){NULL}), ACT_EINVAL);
+	/* timeout: the reply arrives after the asker left; the slot must survive */
+	mbx_msg slow = {.tag = T_SLEEP, .a = 200};
+	int64_t t0 = mbx_now_ns();
+	CHECK_EQ(act_ask(r, &slow, &rep, 20 * 1000000ll), ACT_ETIMEOUT);
+	CHECK_GE(mbx_now_ns() - t0, 20 * 1000000ll);
+	CHECK_LT(mbx_now_ns() - t0, 2 * SEC);
+	CHECK_EQ(act_ask(r, &q, &rep, 10 * SEC), ACT_OK); /* next ask works (new slot) */
+	mbx_msg nr = {.tag = T_NOREPLY};
+	CHECK_EQ(act_ask(r, &nr, &rep, 10 * SEC), ACT_ENOREPLY);
+	mbx_msg sa = {.tag = T_SELFASK};
+	CHECK_EQ(act_ask(r, &sa, &rep, 10 * SEC), ACT_OK);
+	CHECK_EQ(p.selfask_err, ACT_EDEADLK);
+	CHECK_EQ(p.selfjoin_err, ACT_EDEADLK);
+	/* crash: the crashing ask fails at once; asks queued behind it fail too */
+	mbx_msg crash = {.tag = T_CRASH};
+	CHECK_EQ(act_send(r, &slow), ACT_OK);
+	t0 = mbx_now_ns();
+	CHECK_EQ(act_ask(r, &crash, &rep, 10 * SEC), ACT_ECRASHED);
+	CHECK_LT(mbx_now_ns() - t0, 5 * SEC);
+	CHECK_EQ(act_ask(r, &q, &rep, 10 * SEC), ACT_ESTOPPED);
+	CHECK_EQ(act_join(r), ACT_OK);
+	act_release(r);
+}
+
+/* try_send says FULL on a full bounded mailbox while the actor is busy. */
+static void t_try_send_full(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	probe p;
+	act_ref r = spawn_probe(ops, &p, 4);
+	mbx_msg slow = {.tag = T_SLEEP, .a = 300}, add = {.tag = T_ADD, .a = 1};
+	CHECK_EQ(act_send(r, &slow), ACT_OK);
+	v_sleep_ms(50); /* the actor is inside the slow handler now */
+	int full = 0;
+	for (int i = 0; i < 16; i++) {
+		int e = act_try_send(r, &add);
+		CHECK(e == ACT_OK || e == ACT_EFULL);
+		full += e == ACT_EFULL;
+	}
+	CHECK_GT(full, 0);
+	finish(r);
+	CHECK_EQU(p.count, 16 - (uint64_t)full);
+}
+
+/* Stop while many threads send and ask: every call returns, nothing leaks,
+ * and every accepted message is handled or dead-lettered exactly once. An ask
+ * that was accepted but dead-lettered answers ESTOPPED, like one refused at
+ * the door, so asks bound the count from both sides. */
+typedef struct { act_ref r; int n; _Atomic uint64_t *sends_ok, *asks_ok, *asks_stopped; } storm_arg;
+static void *storm(void *x)
+{
+	storm_arg *a = x;
+	for (int i = 0; i < a->n; i++) {
+		mbx_msg m = {.tag = T_ADD, .a = 1}, rep;
+		int e = (i & 1) ? act_send(a->r, &m) : act_ask(a->r, &m, &rep, 10 * SEC);
+		CHECK(e == ACT_OK || e == ACT_ESTOPPED);
+		if (e == ACT_ESTOPPED) {
+			if (!(i & 1))
+				atomic_fetch_add(a->asks_stopped, 1);
+			break;
+		}
+		atomic_fetch_add((i & 1) ? a->sends_ok : a->asks_ok, 1);
+	}
+	act_release(a->r);
+	return NULL;
+}
+
+static void t_stop_in_flight(const mbx_ops *ops, uint64_t seed)
+{
+	v_rng g = {seed};
+	for (int round = 0; round < 10; round++) {
+		probe p;
+		act_ref r = spawn_probe(ops, &p, 16);
+		enum { T = 4 };
+		pthread_t th[T];
+		storm_arg args[T];
+		_Atomic uint64_t sends_ok = 0, asks_ok = 0, asks_stopped = 0;
+		for (int i = 0; i < T; i++) {
+			args[i] = (storm_arg){act_retain(r), 100000, &sends_ok, &asks_ok, &asks_stopped};
+			CHECK_EQ(pthread_create(&th[i], NULL, storm, &args[i]), 0);
+		}
+		v_sleep_ms((unsigned)v_below(&g, 20));
+		CHECK_EQ(act_stop(r), ACT_OK);
+		for (int i = 0; i < T; i++)
+			pthread_join(th[i], NULL);
+		CHECK_EQ(act_join(r), ACT_OK);
+		act_stats st = act_get_stats(r); /* exact: the actor has terminated */
+		uint64_t seen = st.handled + st.dead_letters, ok = atomic_load(&sends_ok) + atomic_load(&asks_ok);
+		CHECK_GE(seen, ok);
+		CHECK_LE(seen, ok + atomic_load(&asks_stopped));
+		if (ops->caps & MBX_CAP_EXACT_CLOSE)
+			CHECK_EQU(seen, ok); /* exact close: an accepted ask is always answered */
+		act_release(r);
+	}
+}
+
+/* The owner may release without joining; the thread cleans up itself. */
+static void t_release_unjoined(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	static probe probes[20]; /* outlive the unjoined actors */
+	for (int i = 0; i < 20; i++) {
+		probe *p = &probes[i];
+		memset(p, 0, sizeof *p);
+		act_options o = {.mailbox = ops, .capacity = 0, .spin = -1};
+		act_ref r = act_spawn(&probe_b, p, &o);
+		CHECK(r.a != NULL);
+		mbx_msg m = {.tag = T_ADD, .a = 1};
+		CHECK_EQ(act_send(r, &m), ACT_OK);
+		CHECK_EQ(act_stop(r), ACT_OK);
+		if (i & 1)
+			v_sleep_ms(2);
+		act_release(r); /* no join */
+	}
+	v_sleep_ms(100); /* let the detached threads finish before exit (LSan) */
+}
+
+/* ---------------------------------------------------------------- driver */
+typedef struct { const char *name; void (*fn)(const mbx_ops *, uint64_t); unsigned needs; unsigned timeout; } test_def;
+static const test_def tests[] = {
+	{"send_ask", t_send_ask, 0, 60},
+	{"ask_many", t_ask_many, 0, 120},
+	{"stop_drains", t_stop_drains, 0, 60},
+	{"self_stop", t_self_stop, 0, 60},
+	{"ask_errors", t_ask_errors, 0, 60},
+	{"try_send_full", t_try_send_full, MBX_CAP_BOUNDED, 60},
+	{"stop_in_flight", t_stop_in_flight, 0, 120},
+	{"release_unjoined", t_release_unjoined, 0, 60},
+};
+enum { NTESTS = sizeof tests / sizeof tests[0] };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: %s [--list] [--mailbox NAME] [--test NAME] [--seed S]\n"
+	        "  --list          print 'mailbox/test timeout args...' for ctest\n"
+	        "  --mailbox NAME  only this mailbox (default: every mailbox in the table)\n"
+	        "  --test NAME     only this test (default: all)\n"
+	        "  --seed S        seed (default: from the clock; printed)\n"
+	        "  --help          this text\n",
+	        PROG);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mb = NULL, *tn = NULL;
+	uint64_t seed = 0;
+	bool list = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--list"))
+			list = true;
+		else if (!strcmp(argv[i], "--mailbox"))
+			mb = cli_value(PROG, argc, argv, &i);
+		else if (!strcmp(argv[i], "--test"))
+			tn = cli_value(PROG, argc, argv, &i);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = cli_u64(PROG, "--seed", cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else
+			cli_die(PROG, "unknown argument '%s'%s", argv[i], "");
+	}
+	if (mb && !mbx_find(mb))
+		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
+	bool tfound = !tn;
+	for (int t = 0; t < NTESTS && !tfound; t++)
+		tfound = !strcmp(tests[t].name, tn);
+	if (!tfound)
+		cli_die(PROG, "unknown test '%s'%s", tn, "");
+	if (!seed)
+		seed = v_seed_from_clock();
+	int ran = 0;
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		if (mb && strcmp(o->name, mb))
+			continue;
+		for (int t = 0; t < NTESTS; t++) {
+			if ((tn && strcmp(tests[t].name, tn)) || (o->caps & tests[t].needs) != tests[t].needs)
+				continue;
+			if (list) {
+				printf("%s/%s %u --mailbox %s --test %s\n", o->name, tests[t].name,
+				       tests[t].timeout * (V_SCALE > 1 ? 3 : 1), o->name, tests[t].name);
+				continue;
+			}
+			printf("actor %s/%s seed=%llu (replay: --mailbox %s --test %s --seed %llu)\n", o->name,
+			       tests[t].name, (unsigned long long)seed, o->name, tests[t].name,
+			       (unsigned long long)seed);
+			fflush(stdout);
+			tests[t].fn(o, seed);
+			ran++;
+		}
+	}
+	if (!list)
+		printf("%d passed, 0 failed\n", ran);
+	return 0;
+}
