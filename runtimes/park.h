@@ -1,8 +1,9 @@
 /* park.h: spin-then-park for the project's own mailboxes (futex_ring, vyukov).
- * An eventcount: a waiter spins on its condition, then arms the `armed` word,
- * re-checks, and sleeps on the 32-bit futex word `seq`; a waker that has
- * published with a seq_cst operation pays for a syscall only when it finds
- * the park armed, and then wakes every sleeper at once. Internal (mbx_i_*). */
+ * An eventcount: a waiter spins on its condition (an adaptive budget), then
+ * arms the `armed` word, re-checks, and sleeps on the 32-bit futex word `seq`;
+ * a waker that has published with a seq_cst operation pays for a syscall
+ * only when it finds the park armed, and then wakes every sleeper at once.
+ * Internal (mbx_i_*). */
 #ifndef MAILROOM_PARK_H
 #define MAILROOM_PARK_H
 
@@ -38,19 +39,19 @@ static inline void mbx_i_park_init(mbx_i_park *p)
 typedef bool (*mbx_i_park_ready_fn)(void *ctx);
 
 /* ---------------------------------------------------------------------------
- * MODEL: verify/model/park.pml models lines 138-158 (waiter, mbx_i_park_wait,
- * the loop after the spin phase) and lines 166-172 (waker, mbx_i_park_wake) of
+ * MODEL: verify/model/park.pml models lines 139-159 (waiter, mbx_i_park_wait,
+ * the loop after the spin phase) and lines 167-173 (waker, mbx_i_park_wake) of
  * this file. Steps, as named in the model and in the comments below:
- *   waiter  W1 s = seq                          (line 139)
- *           W2 armed = 1                        (line 140)  announce
- *           W3 ok = ready(); if ok: [disarm], return (lines 143-151)  re-check
- *           W4 futex_wait(&seq, s)              (line 152)  sleeps only while seq == s
- *           W5 if ready(): [disarm], return     (lines 153-157); else back to W1
+ *   waiter  W1 s = seq                          (line 140)
+ *           W2 armed = 1                        (line 141)  announce
+ *           W3 ok = ready(); if ok: [disarm], return (lines 144-152)  re-check
+ *           W4 futex_wait(&seq, s)              (line 153)  sleeps only while seq == s
+ *           W5 if ready(): [disarm], return     (lines 154-158); else back to W1
  *   waker   P  publish (the caller, seq_cst, before the call)
- *           K1 if armed == 0: return            (line 166)
- *           K2 if xchg(armed, 0) == 0: return   (line 168)  another waker owns it
- *           K3 seq += 1                         (line 171)
- *           K4 futex_wake(&seq, all)            (line 172)
+ *           K1 if armed == 0: return            (line 167)
+ *           K2 if xchg(armed, 0) == 0: return   (line 169)  another waker owns it
+ *           K3 seq += 1                         (line 172)
+ *           K4 futex_wake(&seq, all)            (line 173)
  * Dekker pairing: P and W2 are seq_cst writes, K1 and the re-check W3 are
  * seq_cst reads. In the single total order S either K1 precedes W2, and then
  * P precedes W3: the re-check sees the publication and the waiter does not
@@ -74,7 +75,7 @@ typedef bool (*mbx_i_park_ready_fn)(void *ctx);
  * before the park hands the CPU over. So: a spin that ends in a park halves
  * the budget (down to 0); one that succeeds doubles it (up to the configured
  * spin, mailbox.h). Halving alone could lock a cross-core pair into "both
- * park": once a budget is shorter than a futex wake-up (~12 us here), it
+ * park": once a budget is shorter than a futex hand-off (~7 us here), it
  * cannot succeed any more. So every MBX_I_SPIN_PROBE-th wait spins the full
  * budget, and a probe that succeeds restores it at once. On a shared core
  * that costs one full budget per MBX_I_SPIN_PROBE waits. */

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "cli.h"
 #include "mailbox.h"
+#include "suite.h"
 #include "vutil.h"
 
 static const char *PROG = "mailroom-conformance";
@@ -514,35 +515,31 @@ static void t_bad_config(const mbx_ops *ops, uint64_t seed)
 
 /* ---------------------------------------------------------------- driver */
 typedef struct test_def {
-	const char *name;
+	v_test t; /* name, timeout, capability bits the mailbox must have */
 	void (*fn)(const mbx_ops *ops, uint64_t seed);
-	unsigned needs; /* capability bits the mailbox must have */
-	unsigned timeout_s;
 } test_def;
 
 static const test_def tests[] = {
-	{"fifo_single", t_fifo_single, 0, 60},
-	{"mpsc", t_mpsc, 0, 120},
-	{"mpsc_small", t_mpsc_small, 0, 120},
-	{"mpsc_park", t_mpsc_park, MBX_CAP_BLOCKING, 120},
-	{"mpsc_oversub", t_mpsc_oversub, 0, 120},
-	{"capacity", t_capacity, MBX_CAP_BOUNDED, 60},
-	{"blocked_producer", t_blocked_producer, MBX_CAP_BOUNDED, 60},
-	{"pop_timeout", t_pop_timeout, 0, 60},
-	{"close_wakes_consumer", t_close_wakes_consumer, 0, 60},
-	{"close_wakes_producers", t_close_wakes_producers, MBX_CAP_BOUNDED, 60},
-	{"close_drain", t_close_drain, 0, 60},
-	{"close_race", t_close_race, 0, 120},
-	{"destroy_nonempty", t_destroy_nonempty, 0, 60},
-	{"was_empty", t_was_empty, 0, 60},
-	{"bad_config", t_bad_config, 0, 60},
+	{{"fifo_single", 60, 0}, t_fifo_single},
+	{{"mpsc", 120, 0}, t_mpsc},
+	{{"mpsc_small", 120, 0}, t_mpsc_small},
+	{{"mpsc_park", 120, MBX_CAP_BLOCKING}, t_mpsc_park},
+	{{"mpsc_oversub", 120, 0}, t_mpsc_oversub},
+	{{"capacity", 60, MBX_CAP_BOUNDED}, t_capacity},
+	{{"blocked_producer", 60, MBX_CAP_BOUNDED}, t_blocked_producer},
+	{{"pop_timeout", 60, 0}, t_pop_timeout},
+	{{"close_wakes_consumer", 60, 0}, t_close_wakes_consumer},
+	{{"close_wakes_producers", 60, MBX_CAP_BOUNDED}, t_close_wakes_producers},
+	{{"close_drain", 60, 0}, t_close_drain},
+	{{"close_race", 120, 0}, t_close_race},
+	{{"destroy_nonempty", 60, 0}, t_destroy_nonempty},
+	{{"was_empty", 60, 0}, t_was_empty},
+	{{"bad_config", 60, 0}, t_bad_config},
 };
-enum { NTESTS = sizeof tests / sizeof tests[0] };
 
-static bool applies(const test_def *t, const mbx_ops *o) { return (o->caps & t->needs) == t->needs; }
-
-static void usage(FILE *f)
+static void usage(const v_suite *s, FILE *f)
 {
+	(void)s;
 	fprintf(f,
 	        "usage: %s [--list] [--mailbox NAME] [--test NAME] [--seed S]\n"
 	        "  --list          print 'mailbox/test timeout args...' for every applicable pair (ctest)\n"
@@ -553,63 +550,21 @@ static void usage(FILE *f)
 	        PROG);
 }
 
+static void run_test(const v_test *t, const v_case *c, uint64_t seed)
+{
+	mbx_chaos_seed(seed);
+	((const test_def *)(const void *)t)->fn(c->ops, seed);
+}
+
+static void done(v_suite *s)
+{
+	if (s->test && s->mailbox && s->ran == 0)
+		cli_die(PROG, "test '%s' does not apply to mailbox '%s'", s->test, s->mailbox);
+}
+
 int main(int argc, char **argv)
 {
-	const char *mb = NULL, *tn = NULL;
-	uint64_t seed = 0;
-	bool list = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--list"))
-			list = true;
-		else if (!strcmp(argv[i], "--mailbox"))
-			mb = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--test"))
-			tn = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--seed"))
-			seed = cli_u64(PROG, "--seed", cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else
-			cli_die(PROG, "unknown argument '%s'%s", argv[i], "");
-	}
-	if (mb && !mbx_find(mb))
-		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
-	if (tn) {
-		bool found = false;
-		for (int t = 0; t < NTESTS; t++)
-			found |= !strcmp(tests[t].name, tn);
-		if (!found)
-			cli_die(PROG, "unknown test '%s'%s", tn, "");
-	}
-	if (!seed)
-		seed = v_seed_from_clock();
-	int ran = 0;
-	for (size_t k = 0; mbx_table[k]; k++) {
-		const mbx_ops *o = mbx_table[k];
-		if (mb && strcmp(o->name, mb))
-			continue;
-		for (int t = 0; t < NTESTS; t++) {
-			if ((tn && strcmp(tests[t].name, tn)) || !applies(&tests[t], o))
-				continue;
-			if (list) {
-				printf("%s/%s %u --mailbox %s --test %s\n", o->name, tests[t].name,
-				       tests[t].timeout_s * (V_SCALE > 1 ? 3 : 1), o->name, tests[t].name);
-				continue;
-			}
-			printf("conformance %s/%s seed=%llu (replay: --mailbox %s --test %s --seed %llu)\n", o->name,
-			       tests[t].name, (unsigned long long)seed, o->name, tests[t].name,
-			       (unsigned long long)seed);
-			fflush(stdout);
-			mbx_chaos_seed(seed);
-			tests[t].fn(o, seed);
-			ran++;
-		}
-	}
-	if (!list) {
-		if (tn && mb && ran == 0)
-			cli_die(PROG, "test '%s' does not apply to mailbox '%s'", tn, mb);
-		printf("%d passed, 0 failed\n", ran);
-	}
-	return 0;
+	v_suite s = {.prog = PROG, .label = "conformance", .test_flag = "--test", V_SUITE_TESTS(tests),
+	             .usage = usage, .run = run_test, .done = done};
+	return v_suite_main(&s, argc, argv);
 }

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "cli.h"
 #include "mailbox.h"
+#include "suite.h"
 #include "vutil.h"
 #include "workload.h"
 
@@ -765,27 +766,32 @@ static void t_equivalence(tctx *t)
 enum { N_BANK = 1u << 0, N_COUNTER = 1u << 1, N_KV = 1u << 2, N_ACTOR = 1u << 3, N_ANY = 1u << 4 };
 
 typedef struct test_def {
-	const char *name;
+	v_test t; /* name, timeout, N_*: what the backend must offer */
 	void (*fn)(tctx *t);
-	unsigned needs; /* N_*: what the backend must offer */
-	unsigned timeout_s;
 } test_def;
 
 static const test_def tests[] = {
-	{"bank_basic", t_bank_basic, N_BANK, 120},
-	{"bank_concurrent", t_bank_concurrent, N_BANK, 120},
-	{"counter", t_counter, N_COUNTER, 120},
-	{"kv_basic", t_kv_basic, N_KV, 120},
-	{"kv_concurrent", t_kv_concurrent, N_KV, 120},
-	{"wordcount", t_wordcount, N_ACTOR, 120},
-	{"logger", t_logger, N_ACTOR, 120},
-	{"broadcast", t_broadcast, N_ACTOR, 120},
-	{"equivalence", t_equivalence, N_ANY, 120},
+	{{"bank_basic", 120, N_BANK}, t_bank_basic},
+	{{"bank_concurrent", 120, N_BANK}, t_bank_concurrent},
+	{{"counter", 120, N_COUNTER}, t_counter},
+	{{"kv_basic", 120, N_KV}, t_kv_basic},
+	{{"kv_concurrent", 120, N_KV}, t_kv_concurrent},
+	{{"wordcount", 120, N_ACTOR}, t_wordcount},
+	{{"logger", 120, N_ACTOR}, t_logger},
+	{{"broadcast", 120, N_ACTOR}, t_broadcast},
+	{{"equivalence", 120, N_ANY}, t_equivalence},
 };
 enum { NTESTS = sizeof tests / sizeof tests[0] };
 
-static bool applies(const test_def *t, const wl_backend *be)
+/* What one case runs on: a backend, and for the actor one a mailbox config. */
+typedef struct wl_case {
+	const wl_backend *be;
+	wl_config cfg;
+} wl_case;
+
+static bool applies(const v_test *t, const v_case *c)
 {
+	const wl_backend *be = ((const wl_case *)c->ctx)->be;
 	if ((t->needs & N_BANK) && !be->bank)
 		return false;
 	if ((t->needs & N_COUNTER) && !be->counter)
@@ -799,8 +805,9 @@ static bool applies(const test_def *t, const wl_backend *be)
 	return true;
 }
 
-static void usage(FILE *f)
+static void usage(const v_suite *s, FILE *f)
 {
+	(void)s;
 	fprintf(f,
 	        "usage: %s [--list] [--workload NAME] [--backend NAME] [--mailbox NAME]\n"
 	        "          [--capacity N] [--seed S]\n"
@@ -816,7 +823,7 @@ static void usage(FILE *f)
 	        "tests:",
 	        PROG, SMALL_CAP);
 	for (int t = 0; t < NTESTS; t++)
-		fprintf(f, " %s", tests[t].name);
+		fprintf(f, " %s", tests[t].t.name);
 	fprintf(f, "\n");
 }
 
@@ -846,56 +853,47 @@ static size_t caps_for(const mbx_ops *o, bool cap_given, uint32_t cap, uint32_t 
 	return n;
 }
 
-int main(int argc, char **argv)
-{
-	const char *wn = NULL, *bn = NULL, *mb = NULL, *cap_s = NULL;
-	uint64_t seed = 0;
-	uint32_t cap = 0;
-	bool list = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--list"))
-			list = true;
-		else if (!strcmp(argv[i], "--workload"))
-			wn = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--backend"))
-			bn = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--mailbox"))
-			mb = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--capacity")) {
-			cap_s = cli_value(PROG, argc, argv, &i);
-			cap = !strcmp(cap_s, "unbounded") ? MBX_UNBOUNDED
-			      : !strcmp(cap_s, "default") ? 0
-			                                  : (uint32_t)cli_u64(PROG, "--capacity", cap_s, 2, 1u << 30);
-		} else if (!strcmp(argv[i], "--seed"))
-			seed = cli_u64(PROG, "--seed", cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else
-			cli_die(PROG, "unknown argument '%s'%s", argv[i], "");
-	}
-	if (wn) {
-		bool found = false;
-		for (int t = 0; t < NTESTS; t++)
-			found |= !strcmp(tests[t].name, wn);
-		if (!found)
-			cli_die(PROG, "unknown workload '%s'%s", wn, "");
-	}
-	if (bn && !wl_find_backend(bn))
-		cli_die(PROG, "unknown backend '%s'%s", bn, "");
-	if (mb && !mbx_find(mb))
-		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
-	if ((mb || cap_s) && bn && !wl_find_backend(bn)->is_actor)
-		cli_die(PROG, "--mailbox/--capacity apply to the actor backend, not to '%s'%s", bn, "");
-	if (cap_s && mb && !cap_fits(mbx_find(mb), cap)) /* refused before any actor starts */
-		cli_die(PROG, "capacity '%s' is not valid for mailbox '%s'", cap_s, mb);
-	if (!seed)
-		seed = v_seed_from_clock();
+/* Own flags and their values (the driver keeps --mailbox, --workload, --seed). */
+static const char *opt_backend, *opt_cap_s; /* --backend, --capacity as given */
+static uint32_t opt_cap;
 
-	int ran = 0;
+static int own_flag(v_suite *s, int argc, char **argv, int *i)
+{
+	(void)s;
+	if (!strcmp(argv[*i], "--backend"))
+		opt_backend = cli_value(PROG, argc, argv, i);
+	else if (!strcmp(argv[*i], "--capacity")) {
+		opt_cap_s = cli_value(PROG, argc, argv, i);
+		opt_cap = !strcmp(opt_cap_s, "unbounded") ? MBX_UNBOUNDED
+		          : !strcmp(opt_cap_s, "default")
+		              ? 0
+		              : (uint32_t)cli_u64(PROG, "--capacity", opt_cap_s, 2, 1u << 30);
+	} else
+		return 0;
+	return 1;
+}
+
+static void validate(v_suite *s)
+{
+	const char *mb = s->mailbox;
+	v_suite_check_test(s);
+	if (opt_backend && !wl_find_backend(opt_backend))
+		cli_die(PROG, "unknown backend '%s'%s", opt_backend, "");
+	v_suite_check_mailbox(s);
+	if ((mb || opt_cap_s) && opt_backend && !wl_find_backend(opt_backend)->is_actor)
+		cli_die(PROG, "--mailbox/--capacity apply to the actor backend, not to '%s'%s", opt_backend,
+		        "");
+	if (opt_cap_s && mb && !cap_fits(mbx_find(mb), opt_cap)) /* refused before any actor starts */
+		cli_die(PROG, "capacity '%s' is not valid for mailbox '%s'", opt_cap_s, mb);
+}
+
+/* Each backend; the actor one over each mailbox and each capacity it covers. */
+static void cases(v_suite *s)
+{
+	const char *mb = s->mailbox;
 	for (size_t bi = 0; wl_backends[bi]; bi++) {
 		const wl_backend *be = wl_backends[bi];
-		if ((bn && strcmp(be->name, bn)) || (!be->is_actor && (mb || cap_s)))
+		if ((opt_backend && strcmp(be->name, opt_backend)) || (!be->is_actor && (mb || opt_cap_s)))
 			continue;
 		/* shared-state backends run once, with no mailbox */
 		size_t nmb = be->is_actor ? mbx_table_len() : 1;
@@ -904,7 +902,7 @@ int main(int argc, char **argv)
 			if (o && mb && strcmp(o->name, mb))
 				continue;
 			uint32_t caps[3];
-			size_t ncaps = o ? caps_for(o, cap_s != NULL, cap, caps) : 1;
+			size_t ncaps = o ? caps_for(o, opt_cap_s != NULL, opt_cap, caps) : 1;
 			for (size_t ci = 0; ci < ncaps; ci++) {
 				uint32_t c = o ? caps[ci] : 0;
 				char where[128], args[160];
@@ -924,33 +922,34 @@ int main(int argc, char **argv)
 					snprintf(args, sizeof args, "--backend %s --mailbox %s --capacity %u", be->name,
 					         o->name, c);
 				}
-				for (int ti = 0; ti < NTESTS; ti++) {
-					const test_def *td = &tests[ti];
-					if ((wn && strcmp(td->name, wn)) || !applies(td, be))
-						continue;
-					if (list) {
-						printf("%s/%s %u %s --workload %s\n", where, td->name,
-						       td->timeout_s * (V_SCALE > 1 ? 3 : 1), args, td->name);
-						continue;
-					}
-					printf("workloads %s/%s seed=%llu (replay: %s --workload %s --seed %llu)\n", where,
-					       td->name, (unsigned long long)seed, args, td->name,
-					       (unsigned long long)seed);
-					fflush(stdout);
-					tctx t = {.be = be, .cfg = {.mailbox = o, .capacity = c, .spin = -1}, .seed = seed};
-					v_watchdog_start(&t.wd, WATCHDOG_S, td->name);
-					td->fn(&t);
-					v_watchdog_stop(&t.wd);
-					fflush(stdout);
-					ran++;
-				}
+				wl_case wc = {.be = be, .cfg = {.mailbox = o, .capacity = c, .spin = -1}};
+				v_suite_case(s, &(v_case){.where = where, .args = args, .ops = o, .ctx = &wc});
 			}
 		}
 	}
-	if (!list) {
-		if (ran == 0)
-			cli_die(PROG, "no test matches (workload '%s', backend '%s')", wn ? wn : "*", bn ? bn : "*");
-		printf("%d passed, 0 failed\n", ran);
-	}
-	return 0;
+}
+
+static void run_test(const v_test *vt, const v_case *c, uint64_t seed)
+{
+	const wl_case *wc = c->ctx;
+	tctx t = {.be = wc->be, .cfg = wc->cfg, .seed = seed};
+	v_watchdog_start(&t.wd, WATCHDOG_S, vt->name);
+	((const test_def *)(const void *)vt)->fn(&t);
+	v_watchdog_stop(&t.wd);
+	fflush(stdout);
+}
+
+static void done(v_suite *s)
+{
+	if (s->ran == 0)
+		cli_die(PROG, "no test matches (workload '%s', backend '%s')", s->test ? s->test : "*",
+		        opt_backend ? opt_backend : "*");
+}
+
+int main(int argc, char **argv)
+{
+	v_suite s = {.prog = PROG, .label = "workloads", .test_flag = "--workload", V_SUITE_TESTS(tests),
+	             .usage = usage, .run = run_test, .flag = own_flag, .validate = validate, .cases = cases,
+	             .applies = applies, .done = done};
+	return v_suite_main(&s, argc, argv);
 }

@@ -1,4 +1,4 @@
-/* kvtable.c: the kv table of the lock-based baselines: ck_ht (direct mode:
+/* kvtable.c: the kv table of the kv backends (baselines, actor): ck_ht (direct mode:
  * the 64-bit key and value are stored in the slot itself, no key copies)
  * plus two side slots for the keys ck_ht reserves. See kvtable.h. */
 #include <stdlib.h>
@@ -24,8 +24,9 @@ static void *kvt_realloc(void *p, size_t old, size_t n, bool defer)
 
 /* `defer` asks to delay the free of a replaced map until concurrent lock-free
  * readers are done with it. Every reader of a wl_i_kvtable holds the table's
- * lock, and a map is replaced only inside set (exclusive), so there are none:
- * free now. */
+ * lock (or is the one thread that owns the table: the kv and wordcount
+ * actors), and a map is replaced only inside set (exclusive), so there are
+ * none: free now. */
 static void kvt_free(void *p, size_t n, bool defer)
 {
 	(void)n;
@@ -44,12 +45,14 @@ static int special_index(uint64_t key)
 	return -1;
 }
 
-bool wl_i_kvt_init(wl_i_kvtable *t)
+bool wl_i_kvt_init_mode(wl_i_kvtable *t, unsigned workload)
 {
 	t->has_special[0] = t->has_special[1] = false;
 	t->special[0] = t->special[1] = 0;
-	return ck_ht_init(&t->ht, CK_HT_MODE_DIRECT, NULL, &wl_i_ck_allocator, KVT_INITIAL, KVT_SEED);
+	return ck_ht_init(&t->ht, CK_HT_MODE_DIRECT | workload, NULL, &wl_i_ck_allocator, KVT_INITIAL, KVT_SEED);
 }
+
+bool wl_i_kvt_init(wl_i_kvtable *t) { return wl_i_kvt_init_mode(t, 0); }
 
 void wl_i_kvt_fini(wl_i_kvtable *t) { ck_ht_destroy(&t->ht); }
 

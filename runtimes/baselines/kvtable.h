@@ -1,6 +1,7 @@
-/* kvtable.h: the uint64 -> uint64 table of the lock-based kv baselines
- * (mutex, rwlock, spin), on ConcurrencyKit's ck_ht in direct mode. Internal.
- * Not thread-safe by itself; the caller holds its lock:
+/* kvtable.h: the uint64 -> uint64 table of the kv backends, on
+ * ConcurrencyKit's ck_ht in direct mode: the lock-based baselines (mutex,
+ * rwlock, spin) and the kv actor (workloads/kv.c, one thread owns it). Internal.
+ * Not thread-safe by itself; the caller holds its lock (or is the one thread):
  *
  *                  set  del  get  snapshot
  *   set / del       -    -    -    -        (exclusive lock)
@@ -33,6 +34,8 @@ typedef struct wl_i_kvtable {
 extern struct ck_malloc wl_i_ck_allocator;
 
 bool wl_i_kvt_init(wl_i_kvtable *t); /* false: out of memory */
+/* The same with extra ck_ht mode bits (CK_HT_WORKLOAD_DELETE for the actor). */
+bool wl_i_kvt_init_mode(wl_i_kvtable *t, unsigned workload);
 void wl_i_kvt_fini(wl_i_kvtable *t);
 void wl_i_kvt_set(wl_i_kvtable *t, uint64_t key, uint64_t value); /* aborts when out of memory */
 int wl_i_kvt_get(wl_i_kvtable *t, uint64_t key, uint64_t *value); /* WL_OK / WL_NOTFOUND */

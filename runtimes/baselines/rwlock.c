@@ -13,7 +13,7 @@
  * writers can starve readers instead, and a thread must never take a read
  * lock it already holds (it would queue behind the waiting writer: deadlock).
  * Nothing here nests a read lock: dump calls `fn` after unlocking, and total()
- * read-locks distinct accounts once each.
+ * holds one account's read lock at a time.
  * What it is NOT: cheaper than a mutex when updates dominate (a rwlock's
  * lock word is heavier), fair, or non-blocking (contended waiters sleep). */
 #include "locked.h"

@@ -64,6 +64,7 @@
 #include <ck_fifo.h>
 #include <ck_stack.h>
 
+#include "../ck_glue.h"
 #include "../mailbox.h"
 #include "../mbx_sync.h"
 
@@ -138,39 +139,8 @@ _Static_assert(offsetof(ckfifo_mbx, retired) - offsetof(ckfifo_mbx, cons_rec) >=
                    sizeof(ck_epoch_record_t),
                "consumer-private state after the consumer's record");
 
-/* ---- ck_ec glue: futex + CLOCK_MONOTONIC ---- */
-static int ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
-{
-	(void)ops;
-	return clock_gettime(CLOCK_MONOTONIC, out);
-}
-
-static void ec_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr, uint32_t expected,
-                      const struct timespec *deadline)
-{
-	(void)st;
-	int64_t rel = -1;
-	if (deadline) { /* ck_ec deadlines are absolute (ec_gettime's clock); futex wants relative */
-		rel = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec - mbx_now_ns();
-		if (rel <= 0)
-			return;
-	}
-	mbx_futex_wait((_Atomic uint32_t *)(uintptr_t)addr, expected, rel);
-}
-
-static void ec_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
-{
-	(void)ops;
-	mbx_futex_wake((_Atomic uint32_t *)(uintptr_t)addr, INT32_MAX);
-}
-
-static const struct ck_ec_ops fifo_ec_ops = {
-	.gettime = ec_gettime,
-	.wait32 = ec_wait32,
-	.wake32 = ec_wake32,
-	.busy_loop_iter = 1, /* we spin base.spin ourselves before ck_ec32_wait */
-};
-static const struct ck_ec_mode fifo_ec_mode = {.ops = &fifo_ec_ops, .single_producer = false};
+/* `nonempty` parks through mbx_ck_ec_mode (../ck_glue.h): futex,
+ * CLOCK_MONOTONIC, multi-producer mode. */
 
 /* ---- node pool ---- */
 
@@ -346,7 +316,7 @@ static mbx_status fifo_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 		*was_empty = first;
 	if (first) {
 		MBX_CHAOS(); /* between publish and wake */
-		ck_ec32_inc(&q->nonempty, &fifo_ec_mode);
+		ck_ec32_inc(&q->nonempty, &mbx_ck_ec_mode);
 	}
 	return MBX_OK;
 }
@@ -408,11 +378,10 @@ static mbx_status fifo_pop_until(mbx *m, mbx_msg *out, int64_t deadline)
 		if (atomic_load_explicit(&q->closed, memory_order_acquire))
 			continue;
 		if (deadline < 0) {
-			ck_ec32_wait(&q->nonempty, &fifo_ec_mode, ev, NULL);
+			ck_ec32_wait(&q->nonempty, &mbx_ck_ec_mode, ev, NULL);
 		} else {
-			struct timespec ts = {.tv_sec = deadline / 1000000000,
-			                      .tv_nsec = deadline % 1000000000};
-			if (ck_ec32_wait(&q->nonempty, &fifo_ec_mode, ev, &ts) != 0)
+			struct timespec ts = mbx_ck_deadline_ts(deadline);
+			if (ck_ec32_wait(&q->nonempty, &mbx_ck_ec_mode, ev, &ts) != 0)
 				expired = true; /* the top answers OK, CLOSED or TIMEOUT */
 		}
 	}
@@ -433,7 +402,7 @@ static void fifo_close(mbx *m)
 	/* release: pairs with the consumer's acquire loads in fifo_pop_until. */
 	atomic_store_explicit(&q->closed, true, memory_order_release);
 	MBX_CHAOS(); /* between closing and waking */
-	ck_ec32_inc(&q->nonempty, &fifo_ec_mode);
+	ck_ec32_inc(&q->nonempty, &mbx_ck_ec_mode);
 }
 
 static size_t fifo_len(mbx *m)

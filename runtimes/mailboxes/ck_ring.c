@@ -65,6 +65,7 @@
 #include <ck_ec.h>
 #include <ck_ring.h>
 
+#include "../ck_glue.h"
 #include "../mailbox.h"
 #include "../mbx_sync.h"
 
@@ -99,45 +100,8 @@ _Static_assert(offsetof(ckring_mbx, notfull) - offsetof(ckring_mbx, nonempty) >=
 _Static_assert(offsetof(ckring_mbx, cons_pos) - offsetof(ckring_mbx, notfull) >= MBX_CACHELINE,
                "consumer-private state on its own line");
 
-/* ---- ck_ec glue: futex + CLOCK_MONOTONIC ---- */
-static int ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
-{
-	(void)ops;
-	return clock_gettime(CLOCK_MONOTONIC, out);
-}
-
-static void ec_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr, uint32_t expected,
-                      const struct timespec *deadline)
-{
-	(void)st;
-	int64_t rel = -1;
-	if (deadline) { /* ck_ec deadlines are absolute (ec_gettime's clock); futex wants relative */
-		rel = (int64_t)deadline->tv_sec * 1000000000 + deadline->tv_nsec - mbx_now_ns();
-		if (rel <= 0)
-			return;
-	}
-	mbx_futex_wait((_Atomic uint32_t *)(uintptr_t)addr, expected, rel);
-}
-
-static void ec_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
-{
-	(void)ops;
-	mbx_futex_wake((_Atomic uint32_t *)(uintptr_t)addr, INT32_MAX);
-}
-
-static const struct ck_ec_ops ring_ec_ops = {
-	.gettime = ec_gettime,
-	.wait32 = ec_wait32,
-	.wake32 = ec_wake32,
-	.busy_loop_iter = 1, /* we spin base.spin ourselves before ck_ec32_wait */
-};
-/* Multi-producer mode for both: several producers (and close) increment. */
-static const struct ck_ec_mode ring_ec_mode = {.ops = &ring_ec_ops, .single_producer = false};
-
-static struct timespec ns_to_ts(int64_t ns)
-{
-	return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-}
+/* Both eventcounts park through mbx_ck_ec_mode (../ck_glue.h): futex,
+ * CLOCK_MONOTONIC, multi-producer mode (several producers and close). */
 
 /* Waiting on another thread that holds a ticket or an admission (it is a
  * few instructions from done unless preempted): pause, then yield, so that
@@ -196,7 +160,7 @@ static void ring_wait_room(ckring_mbx *q, int32_t *spins)
 	 * (ck_ec's pattern: snapshot, re-check, wait on the snapshot). */
 	uint32_t c = atomic_load(&q->count);
 	if (!(c & RING_CLOSED) && c >= q->base.capacity)
-		ck_ec32_wait(&q->notfull, &ring_ec_mode, v, NULL);
+		ck_ec32_wait(&q->notfull, &mbx_ck_ec_mode, v, NULL);
 }
 
 static mbx_status ring_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool block)
@@ -255,7 +219,7 @@ static mbx_status ring_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bo
 		*was_empty = old == 0;
 	if (old == 0) {
 		MBX_CHAOS(); /* between publish and wake */
-		ck_ec32_inc(&q->nonempty, &ring_ec_mode);
+		ck_ec32_inc(&q->nonempty, &mbx_ck_ec_mode);
 	}
 	return MBX_OK;
 }
@@ -287,7 +251,7 @@ static bool ring_take(ckring_mbx *q, mbx_msg *out)
 	 * before a producer admitted on our decrement refills the ring). */
 	uint32_t old = atomic_fetch_sub_explicit(&q->count, 1, memory_order_release);
 	if ((old & ~RING_CLOSED) == q->base.capacity)
-		ck_ec32_inc(&q->notfull, &ring_ec_mode); /* we left "full": producers may be parked */
+		ck_ec32_inc(&q->notfull, &mbx_ck_ec_mode); /* we left "full": producers may be parked */
 	return true;
 }
 
@@ -329,10 +293,10 @@ static mbx_status ring_pop_until(mbx *m, mbx_msg *out, int64_t deadline)
 		if (atomic_load(&q->count) != 0)
 			continue; /* in flight or closed: handled at the top */
 		if (deadline < 0) {
-			ck_ec32_wait(&q->nonempty, &ring_ec_mode, v, NULL);
+			ck_ec32_wait(&q->nonempty, &mbx_ck_ec_mode, v, NULL);
 		} else {
-			struct timespec ts = ns_to_ts(deadline);
-			if (ck_ec32_wait(&q->nonempty, &ring_ec_mode, v, &ts) != 0) {
+			struct timespec ts = mbx_ck_deadline_ts(deadline);
+			if (ck_ec32_wait(&q->nonempty, &mbx_ck_ec_mode, v, &ts) != 0) {
 				if (ring_take(q, out))
 					return MBX_OK;
 				if (atomic_load(&q->count) != 0)
@@ -358,8 +322,8 @@ static void ring_close(mbx *m)
 	/* release: pairs with the consumer's acquire load in ring_pop_until. */
 	atomic_fetch_or_explicit(&q->count, RING_CLOSED, memory_order_release);
 	MBX_CHAOS(); /* between closing and waking */
-	ck_ec32_inc(&q->nonempty, &ring_ec_mode);
-	ck_ec32_inc(&q->notfull, &ring_ec_mode);
+	ck_ec32_inc(&q->nonempty, &mbx_ck_ec_mode);
+	ck_ec32_inc(&q->notfull, &mbx_ck_ec_mode);
 }
 
 static size_t ring_len(mbx *m)

@@ -27,7 +27,6 @@
  * MBX_CLOSED. The same wait makes try_pop's EMPTY linearizable: EMPTY means
  * "nothing claimed" (tail == head), never "the next slot is late". */
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +55,18 @@ typedef struct fr_ring {
 	/* consumer: next position to take; written by the consumer only, read by
 	 * producers for was_empty and for "is there room" while they wait */
 	_Alignas(MBX_CACHELINE) _Atomic uint64_t head;
-	mbx_i_spin spin_now; /* consumer-private: adaptive spin budget (park.h) */
+	mbx_i_spin spin_now; /* the consumer's adaptive spin budget (park.h) */
 	_Alignas(MBX_CACHELINE) mbx_i_park not_empty; /* the consumer sleeps here */
 	_Alignas(MBX_CACHELINE) mbx_i_park not_full;  /* producers facing a full ring sleep here */
-	mbx_i_spin full_spin; /* their shared adaptive spin budget; written only on changes */
+	/* their shared adaptive spin budget: written at each of their waits, so
+	 * not on the not_full line, which the consumer reads at every pop */
+	_Alignas(MBX_CACHELINE) mbx_i_spin full_spin;
 } fr_ring;
 _Static_assert(offsetof(fr_ring, tail) % MBX_CACHELINE == 0, "tail on its own line");
 _Static_assert(offsetof(fr_ring, head) - offsetof(fr_ring, tail) == MBX_CACHELINE, "head apart from tail");
 _Static_assert(offsetof(fr_ring, not_empty) - offsetof(fr_ring, head) == MBX_CACHELINE, "waiters apart from head");
 _Static_assert(offsetof(fr_ring, not_full) - offsetof(fr_ring, not_empty) == MBX_CACHELINE, "two park lines");
+_Static_assert(offsetof(fr_ring, full_spin) - offsetof(fr_ring, not_full) == MBX_CACHELINE, "and apart");
 _Static_assert(offsetof(fr_ring, slots) + sizeof(fr_slot *) <= MBX_CACHELINE,
                "the read-only fields fit on the first line, which nobody writes");
 
@@ -269,22 +271,27 @@ static size_t fr_len(mbx *m)
 	return t - h > q->mask + 1 ? (size_t)(q->mask + 1) : (size_t)(t - h);
 }
 
-/* Default spin budget 1024 (the ceiling of the adaptive budget, park.h; one
- * round is a condition check plus a ~35 ns pause, so ~40 us at most). Measured
- * on the project machine (2 vCPU KVM, loaded by other jobs: medians of 5,
- * interleaved, /tmp harness): ping-pong = 2 threads, 2 mailboxes, round
- * trips; "pinned" puts them on different cores; fan-in = P producers, one
- * consumer, capacity C.
- *   spin   ping-pong   pinned      fan-in P=1     P=4 C=1024   P=4 C=64
- *   0      0.08 M/s    0.07 M/s    17.6 Mmsg/s    2.0 Mmsg/s   3.4 Mmsg/s
- *   64     0.16        0.17        15.1           7.0          7.7
- *   256    0.19        0.49        17.8           6.8          6.8
- *   1024   0.82        1.16        16.1           7.3          6.9
- *   4096   0.52        1.08        11.2           9.7          6.9
- * A futex round trip costs ~12 us here; 1024 catches a running partner
- * (~1 us round trips) and the adaptive floor keeps a partner on the same
- * core from paying the full budget. Run-to-run spread is +-50 % (shared
- * machine): read the columns as trends. */
+/* Default spin budget 1024: the ceiling of the adaptive budget (park.h); one
+ * round is a condition check plus a ~35 ns pause, so ~40 us at most.
+ * Measured with the final code on the project machine (2 vCPU KVM, shared:
+ * load average 8-14 from other jobs during the run; medians of 5 interleaved
+ * runs, /tmp harness). ping-pong: 2 threads bounce one message through 2
+ * mailboxes (M round trips/s); pinned: the two on different cores; fan-in:
+ * P producers, one consumer, capacity C (M msgs/s).
+ *   spin   ping-pong  pinned   fan-in P=1   P=4 C=1024   P=4 C=64
+ *   0      0.06       0.06     15.6         2.5          1.0
+ *   64     0.07       0.06      8.0         5.3          4.9
+ *   256    0.94       0.99      6.8         2.9          6.1
+ *   1024   0.91       0.94      7.3         5.2          5.4
+ *   4096   1.13       1.16      7.1         4.2          7.3
+ * A futex hand-off (wake + schedule) costs ~7 us here, so a budget under
+ * that (0, 64) turns every ping-pong hop into a sleep. 1024 rather than 256:
+ * in two earlier runs (earlier versions of the adaptive spin, load 4-7) 256
+ * was 2-7x slower than 1024 in ping-pong, on par in one quiet run (load 2);
+ * 4096 costs ~150 us per failed spin. Spinning costs SPSC throughput (P=1): a
+ * parked consumer lets the producer run ahead and take a batch, a spinning
+ * one contends for every slot's line. Spread between runs is up to 2x on
+ * this machine: read the columns as trends. */
 const mbx_ops mbx_futex_ring_ops = {
 	.name = "futex_ring",
 	.summary = "bounded MPSC ring, per-slot sequence numbers, exact close, spin-then-futex (ours)",

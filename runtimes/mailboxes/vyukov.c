@@ -1,7 +1,9 @@
-/* vyukov: Vyukov's MPSC node queue, as in Pony's messageq and Akka's mailbox:
- * unbounded, wait-free push (one exchange on the head and one release store
- * of the link), single consumer following the links. Spin-then-park (park.h)
- * when empty; a node cache so that steady state calls no allocator.
+/* vyukov: Vyukov's intrusive MPSC node queue, as in Pony's messageq and
+ * Akka's mailbox: unbounded, wait-free push (one exchange on the head and one
+ * release store of the link), single consumer following the links.
+ * Spin-then-park (park.h) when empty; a node cache so that steady state
+ * calls no allocator. A node is the link plus the message itself (one 64-byte
+ * object), as in Pony where the message is the node.
  *
  * Shape: the consumer sits on a stub node (`tail`) whose message has already
  * been taken; the queue is the chain tail->next->... up to `head`, the last
@@ -13,7 +15,21 @@
  * Vyukov's original pop returns NULL there and is not linearizable
  * (VERIFY-NOTES 4.2). RETRY is "not empty": pop spins or yields on it and
  * never parks on it, because the in-window producer's wake comes after its
- * link store and may already have looked at `waiters`.
+ * link store and may already have looked at `armed` (park.h).
+ *
+ * was_empty without touching the consumer's line: each node has a `consumed`
+ * flag, set by the consumer when the node becomes its stub (only if it is
+ * still the last node: otherwise no producer can get it back from the
+ * exchange). The producer reads prev->consumed, on the line it must write
+ * anyway. Before answering EMPTY the consumer confirms with a release CAS
+ * head: tail -> tail (vy_settle), which orders its `consumed` store before
+ * the next producer's exchange: after an EMPTY, the next push says true.
+ *
+ * len: producers count pushes with a relaxed fetch_add on the head's line,
+ * the consumer counts pops. It costs ~6 ns per push (measured, one thread);
+ * mailbox.h wants len exact at rest, and nothing cheaper is: a node's
+ * position cannot be derived from its predecessor, which may still be
+ * between exchange and link.
  *
  * Close is a flag checked by push, not MBX_CAP_EXACT_CLOSE: a push that
  * passed the check just before close may link its node after the consumer
@@ -353,16 +369,16 @@ static void vy_destroy(mbx *m)
 static mbx *vy_create(const mbx_config *cfg);
 
 /* Default spin budget 1024: the ceiling of the consumer's adaptive budget
- * (park.h), as for futex_ring. Measured the same way (futex_ring.c has the
- * method; medians of 5, shared 2 vCPU machine, +-50 % spread):
- *   spin   ping-pong   pinned      fan-in P=1     P=4
- *   0      0.09 M/s    0.08 M/s    15.6 Mmsg/s    12.3 Mmsg/s
- *   64     0.18        0.18         9.5           12.5
- *   256    0.35        0.49         8.3           12.3
- *   1024   0.75        1.02         9.5           11.5
- *   4096   0.81        1.05        10.9           13.8
- * Fan-in hardly depends on it (producers never wait); ping-pong gains 10x
- * from 0 to 1024 and nothing more beyond. */
+ * (park.h), as for futex_ring. Measured in the same run (method and caveats
+ * in futex_ring.c):
+ *   spin   ping-pong  pinned   fan-in P=1   P=4
+ *   0      0.11       0.04     14.6         10.6
+ *   64     0.07       0.06      7.2         10.1
+ *   256    0.64       0.83      6.7          9.6
+ *   1024   0.89       0.87      7.4         11.7
+ *   4096   0.91       0.88     11.7         10.5
+ * Fan-in with 4 producers hardly depends on it (producers never wait);
+ * ping-pong gains >10x from 0 to 1024 and nothing beyond. */
 const mbx_ops mbx_vyukov_ops = {
 	.name = "vyukov",
 	.summary = "Vyukov intrusive MPSC node queue, wait-free push, node cache, spin-then-futex (ours)",

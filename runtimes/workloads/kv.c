@@ -1,12 +1,13 @@
-/* kv.c: the actor key-value store: one actor owns a ConcurrencyKit ck_ht
- * (direct mode, uint64 -> uint64). set is a send; get, del and dump are asks
- * (dump replies with a heap snapshot the caller walks and frees). */
+/* kv.c: the actor key-value store: one actor owns a uint64 -> uint64 ck_ht
+ * (baselines/kvtable.h). set is a send; get, del and dump are asks (dump
+ * replies with a heap snapshot the caller walks and frees). */
 #include <ck_ht.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "actor.h"
+#include "baselines/kvtable.h"
 #include "check.h"
 #include "workload.h"
 
@@ -16,149 +17,44 @@ enum {
 	KV_SET = 1, /* send: a = key, b = value */
 	KV_GET,     /* ask: reply a = WL_OK / WL_NOTFOUND, b = value */
 	KV_DEL,     /* ask: reply a = WL_OK / WL_NOTFOUND */
-	KV_DUMP,    /* ask: reply a = (kv_pair *) snapshot (caller frees), b = count */
+	KV_DUMP,    /* ask: reply a = (wl_i_kvpair *) snapshot (caller frees), b = count */
 };
 
-typedef struct kv_pair { uint64_t key, value; } kv_pair;
-
-/* The actor's state. ck_ht's direct mode reserves key 0 (empty slot) and
- * ~0 (tombstone); those two keys live in the side slots below so the store
- * accepts every uint64 key like the shared-state baselines. */
-typedef struct kv_state {
-	ck_ht_t ht;
-	bool has_zero, has_max;
-	uint64_t zero_val, max_val;
-} kv_state;
-
+/* The actor's state: the kv baselines' table (kvtable.h), which also takes
+ * the two keys ck_ht's direct mode reserves (0 and ~0), so the store accepts
+ * every uint64 key like the shared-state baselines. One thread (the actor)
+ * uses it, so it needs no lock. */
 struct wl_kv {
 	act_ref ref;
-	kv_state st; /* touched by the actor only, then here after join */
+	wl_i_kvtable st; /* touched by the actor only, then here after join */
 };
-
-/* ck_ht's allocator hooks. `defer` asks to delay frees for concurrent
- * readers; the table has one thread (the actor), so frees are immediate. */
-static void *kv_malloc(size_t n) { return malloc(n); }
-static void *kv_realloc(void *p, size_t old, size_t n, bool defer)
-{
-	(void)old;
-	(void)defer;
-	return realloc(p, n);
-}
-static void kv_free(void *p, size_t n, bool defer)
-{
-	(void)n;
-	(void)defer;
-	free(p);
-}
-static struct ck_malloc kv_allocator = {.malloc = kv_malloc, .realloc = kv_realloc, .free = kv_free};
-
-static bool side_slot(kv_state *s, uint64_t key, bool **has, uint64_t **val)
-{
-	if (key == CK_HT_KEY_EMPTY) {
-		*has = &s->has_zero;
-		*val = &s->zero_val;
-		return true;
-	}
-	if (key == CK_HT_KEY_TOMBSTONE) {
-		*has = &s->has_max;
-		*val = &s->max_val;
-		return true;
-	}
-	return false;
-}
-
-static void kv_do_set(kv_state *s, uint64_t key, uint64_t value)
-{
-	bool *has;
-	uint64_t *val;
-	if (side_slot(s, key, &has, &val)) {
-		*has = true;
-		*val = value;
-		return;
-	}
-	ck_ht_hash_t h;
-	ck_ht_entry_t e;
-	ck_ht_hash_direct(&h, &s->ht, key);
-	ck_ht_entry_set_direct(&e, h, key, value);
-	CHECK(ck_ht_set_spmc(&s->ht, h, &e)); /* false only when growing fails (out of memory) */
-}
-
-static int kv_do_get(kv_state *s, uint64_t key, uint64_t *value)
-{
-	bool *has;
-	uint64_t *val;
-	if (side_slot(s, key, &has, &val)) {
-		*value = *val;
-		return *has ? WL_OK : WL_NOTFOUND;
-	}
-	ck_ht_hash_t h;
-	ck_ht_entry_t e;
-	ck_ht_hash_direct(&h, &s->ht, key);
-	ck_ht_entry_key_set_direct(&e, key);
-	if (!ck_ht_get_spmc(&s->ht, h, &e))
-		return WL_NOTFOUND;
-	*value = ck_ht_entry_value_direct(&e);
-	return WL_OK;
-}
-
-static int kv_do_del(kv_state *s, uint64_t key)
-{
-	bool *has;
-	uint64_t *val;
-	if (side_slot(s, key, &has, &val)) {
-		bool was = *has;
-		*has = false;
-		return was ? WL_OK : WL_NOTFOUND;
-	}
-	ck_ht_hash_t h;
-	ck_ht_entry_t e;
-	ck_ht_hash_direct(&h, &s->ht, key);
-	ck_ht_entry_key_set_direct(&e, key);
-	return ck_ht_remove_spmc(&s->ht, h, &e) ? WL_OK : WL_NOTFOUND;
-}
-
-static kv_pair *kv_do_snapshot(kv_state *s, size_t *count)
-{
-	size_t n = (size_t)ck_ht_count(&s->ht) + s->has_zero + s->has_max, k = 0;
-	kv_pair *p = malloc((n ? n : 1) * sizeof *p);
-	CHECK(p != NULL);
-	if (s->has_zero)
-		p[k++] = (kv_pair){0, s->zero_val};
-	if (s->has_max)
-		p[k++] = (kv_pair){UINT64_MAX, s->max_val};
-	ck_ht_iterator_t it = CK_HT_ITERATOR_INITIALIZER;
-	ck_ht_entry_t *e;
-	while (ck_ht_next(&s->ht, &it, &e)) {
-		CHECK_LT(k, n);
-		p[k++] = (kv_pair){ck_ht_entry_key_direct(e), ck_ht_entry_value_direct(e)};
-	}
-	CHECK_EQ(k, n);
-	*count = n;
-	return p;
-}
 
 static act_result kv_handle(void *state, const mbx_msg *msg, act_ctx *ctx)
 {
 	(void)ctx;
-	kv_state *s = state;
+	wl_i_kvtable *t = state;
 	switch (msg->tag) {
 	case KV_SET:
-		kv_do_set(s, msg->a, msg->b);
+		wl_i_kvt_set(t, msg->a, msg->b);
 		break;
 	case KV_GET: {
 		uint64_t v = 0;
-		int r = kv_do_get(s, msg->a, &v);
+		int r = wl_i_kvt_get(t, msg->a, &v);
 		act_reply(msg, (uint64_t)r, v);
 		break;
 	}
 	case KV_DEL:
-		act_reply(msg, (uint64_t)kv_do_del(s, msg->a), 0);
+		act_reply(msg, (uint64_t)wl_i_kvt_del(t, msg->a), 0);
 		break;
 	case KV_DUMP: {
 		/* The snapshot is built here, between two messages, so it is
 		 * consistent; the reply's release/acquire hand-off publishes it. */
-		size_t n;
-		kv_pair *p = kv_do_snapshot(s, &n);
+		wl_i_kvpair *p;
+		size_t n = wl_i_kvt_snapshot(t, &p);
+		if (!p) { /* empty: still a block to free, so a reply never carries NULL */
+			p = malloc(sizeof *p);
+			CHECK(p != NULL);
+		}
 		act_reply(msg, (uint64_t)(uintptr_t)p, n);
 		break;
 	}
@@ -175,8 +71,7 @@ static wl_kv *kv_create(const wl_config *cfg)
 	wl_kv *kv = calloc(1, sizeof *kv);
 	if (!kv)
 		return NULL;
-	if (!ck_ht_init(&kv->st.ht, CK_HT_MODE_DIRECT | CK_HT_WORKLOAD_DELETE, NULL, &kv_allocator, 64,
-	                0x6d61696c726f6f6dull)) {
+	if (!wl_i_kvt_init_mode(&kv->st, CK_HT_WORKLOAD_DELETE)) {
 		free(kv);
 		errno = ENOMEM;
 		return NULL;
@@ -187,7 +82,7 @@ static wl_kv *kv_create(const wl_config *cfg)
 	kv->ref = act_spawn(&kv_behavior, &kv->st, &o); /* pthread_create publishes the table */
 	if (!kv->ref.a) {
 		int e = errno;
-		ck_ht_destroy(&kv->st.ht);
+		wl_i_kvt_fini(&kv->st);
 		free(kv);
 		errno = e;
 		return NULL;
@@ -202,7 +97,7 @@ static void kv_destroy(wl_kv *kv)
 	act_stop(kv->ref);
 	CHECK_EQ(act_join(kv->ref), ACT_OK); /* join orders the actor's last writes before the free */
 	act_release(kv->ref);
-	ck_ht_destroy(&kv->st.ht);
+	wl_i_kvt_fini(&kv->st);
 	free(kv);
 }
 
@@ -235,7 +130,7 @@ static int kv_del(wl_kv *kv, uint64_t key) { return (int)kv_ask(kv, KV_DEL, key,
 static size_t kv_dump(wl_kv *kv, void (*fn)(uint64_t key, uint64_t value, void *ctx), void *ctx)
 {
 	uint64_t n;
-	kv_pair *p = (kv_pair *)(uintptr_t)kv_ask(kv, KV_DUMP, 0, &n);
+	wl_i_kvpair *p = (wl_i_kvpair *)(uintptr_t)kv_ask(kv, KV_DUMP, 0, &n);
 	CHECK(p != NULL);
 	if (fn)
 		for (uint64_t i = 0; i < n; i++)

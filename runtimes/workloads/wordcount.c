@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "actor.h"
+#include "baselines/kvtable.h" /* wl_i_ck_allocator */
 #include "check.h"
 #include "workload.h"
 
@@ -29,23 +30,6 @@ struct wl_wordcount {
 	act_ref ref;
 	ck_ht_t ht; /* touched by the actor only, then here after join */
 };
-
-/* ck_ht's allocator hooks: one thread uses the table, so `defer` (delay a
- * free for concurrent readers) never matters. */
-static void *wc_malloc(size_t n) { return malloc(n); }
-static void *wc_realloc(void *p, size_t old, size_t n, bool defer)
-{
-	(void)old;
-	(void)defer;
-	return realloc(p, n);
-}
-static void wc_free(void *p, size_t n, bool defer)
-{
-	(void)n;
-	(void)defer;
-	free(p);
-}
-static struct ck_malloc wc_allocator = {.malloc = wc_malloc, .realloc = wc_realloc, .free = wc_free};
 
 static uint64_t wc_do_add(ck_ht_t *ht, const char *word, uint16_t len)
 {
@@ -123,7 +107,9 @@ wl_wordcount *wordcount_create(const wl_config *cfg)
 	wl_wordcount *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
-	if (!ck_ht_init(&w->ht, CK_HT_MODE_BYTESTRING, NULL, &wc_allocator, 64, 0x776f7264636f756eull)) {
+	/* wl_i_ck_allocator frees at once: only the actor uses the table, so
+	 * `defer` (delay a free for concurrent readers) never matters */
+	if (!ck_ht_init(&w->ht, CK_HT_MODE_BYTESTRING, NULL, &wl_i_ck_allocator, 64, 0x776f7264636f756eull)) {
 		free(w);
 		errno = ENOMEM;
 		return NULL;
