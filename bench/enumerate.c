@@ -1,0 +1,197 @@
+/* enumerate.c: the case table, built in C: scenarios x mailbox table (or
+ * workload backends) x sweep values. Quick values are always registered;
+ * the --full-only ones when MAILROOM_BENCH_FULL=1 (see shim.cc). Names are
+ * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "check.h"
+
+#define MAX_CASES 2048
+static bn_case cases[MAX_CASES]; /* registered by pointer: must outlive main */
+static size_t ncases;
+
+typedef struct sweep {
+	const uint32_t *v;
+	size_t quick, all; /* v[0..quick) always; v[quick..all) only when full */
+} sweep;
+#define SWEEP(quick_n, ...)                                                                                  \
+	((sweep){(const uint32_t[]){__VA_ARGS__}, quick_n,                                                   \
+	         sizeof((uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t)})
+static size_t sweep_len(sweep s, bool full) { return full ? s.all : s.quick; }
+
+/* Quick: the values the brief's quick suite sweeps; full adds the rest. */
+#define FANIN_PRODUCERS SWEEP(3, 1, 2, 8, 4, 16)
+#define BANK_ACCOUNTS SWEEP(3, 2, 64, 1024, 8)
+#define CLIENTS SWEEP(2, 1, 4, 2, 8, 16)
+#define KV_READ_PCT SWEEP(2, 50, 95)
+#define BURST_CAPS SWEEP(2, 64, 1024)
+
+typedef struct emitter {
+	void (*add)(const bn_case *c, void *arg);
+	void *arg;
+} emitter;
+
+static void emit(emitter *e, bn_case c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void emit(emitter *e, bn_case c, const char *fmt, ...)
+{
+	CHECK_LT(ncases, MAX_CASES);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(c.name, sizeof c.name, fmt, ap);
+	va_end(ap);
+	CHECK(n > 0 && (size_t)n < sizeof c.name);
+	cases[ncases] = c;
+	e->add(&cases[ncases++], e->arg);
+}
+
+static const char *cap_str(uint32_t cap, char *buf, size_t n)
+{
+	if (cap == BN_CAP_NONE)
+		return "none";
+	snprintf(buf, n, "%u", (unsigned)cap);
+	return buf;
+}
+
+/* Capacities a kind runs at: 64 and 1024 when bounded, none when it can be
+ * unbounded (the mutex kind does both). */
+static size_t caps_of(const mbx_ops *o, uint32_t out[3])
+{
+	size_t n = 0;
+	if (o->caps & MBX_CAP_BOUNDED) {
+		out[n++] = 64;
+		out[n++] = 1024;
+	}
+	if (o->caps & MBX_CAP_UNBOUNDED)
+		out[n++] = BN_CAP_NONE;
+	return n;
+}
+
+static void mailbox_cases(emitter *e, bool full)
+{
+	static const char *const pin_name[] = {"none", "same", "diff"};
+	char cb[16];
+	uint32_t caps[3];
+	sweep prod = FANIN_PRODUCERS, bursts = BURST_CAPS;
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		bn_case base = {.mbx = o, .spin = -1};
+		for (int pin = BN_PIN_NONE; pin <= BN_PIN_DIFF; pin++) {
+			bn_case c = base;
+			c.sc = &bn_sc_pingpong;
+			c.pin = pin;
+			emit(e, c, "pingpong/%s/pin:%s", o->name, pin_name[pin]);
+		}
+		size_t ncaps = caps_of(o, caps);
+		for (size_t p = 0; p < sweep_len(prod, full); p++)
+			for (size_t i = 0; i < ncaps; i++) {
+				bn_case c = base;
+				c.sc = &bn_sc_fanin;
+				c.producers = prod.v[p];
+				c.cap = caps[i];
+				emit(e, c, "fanin/%s/P:%u/cap:%s", o->name, (unsigned)c.producers,
+				     cap_str(c.cap, cb, sizeof cb));
+			}
+		bn_case ask = base;
+		ask.sc = &bn_sc_ask;
+		emit(e, ask, "ask/%s", o->name);
+		for (size_t i = 0; i < ncaps; i++)
+			for (size_t b = 0; b < sweep_len(bursts, full); b++) {
+				bn_case c = base;
+				c.sc = &bn_sc_burst;
+				c.cap = caps[i];
+				c.burst = bursts.v[b];
+				if (c.cap != BN_CAP_NONE && c.cap != c.burst)
+					continue; /* bounded: a burst fills exactly the capacity */
+				emit(e, c, "burst/%s/cap:%s/n:%u", o->name, cap_str(c.cap, cb, sizeof cb),
+				     (unsigned)c.burst);
+			}
+		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++) {
+			bn_case c = base;
+			c.sc = &bn_sc_idle_wakeup;
+			c.spin = s ? 0 : -1;
+			emit(e, c, "idle_wakeup/%s/spin:%s", o->name, s ? "0" : "default");
+		}
+	}
+}
+
+/* Workload impls: the actor backend once per mailbox, each shared-state
+ * backend once as shared:<name>. fn emits the sweep for one impl. */
+static void for_each_impl(emitter *e, bool full, bool (*offers)(const wl_backend *),
+                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl))
+{
+	char impl[64];
+	for (size_t b = 0; wl_backends[b]; b++) {
+		const wl_backend *be = wl_backends[b];
+		if (!offers(be))
+			continue;
+		if (be->is_actor) {
+			for (size_t k = 0; mbx_table[k]; k++)
+				fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .spin = -1},
+				   mbx_table[k]->name);
+		} else {
+			snprintf(impl, sizeof impl, "shared:%s", be->name);
+			fn(e, full, (bn_case){.backend = be, .spin = -1}, impl);
+		}
+	}
+}
+
+static bool offers_bank(const wl_backend *b) { return b->bank != NULL; }
+static bool offers_counter(const wl_backend *b) { return b->counter != NULL; }
+static bool offers_kv(const wl_backend *b) { return b->kv != NULL; }
+
+static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl)
+{
+	sweep acc = BANK_ACCOUNTS, cl = CLIENTS;
+	c.sc = &bn_sc_bank;
+	for (size_t a = 0; a < sweep_len(acc, full); a++)
+		for (size_t k = 0; k < sweep_len(cl, full); k++) {
+			c.accounts = acc.v[a];
+			c.clients = cl.v[k];
+			emit(e, c, "bank/%s/accounts:%u/clients:%u", impl, (unsigned)c.accounts,
+			     (unsigned)c.clients);
+		}
+}
+
+static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl)
+{
+	sweep cl = CLIENTS;
+	c.sc = &bn_sc_counter;
+	for (size_t k = 0; k < sweep_len(cl, full); k++) {
+		c.clients = cl.v[k];
+		emit(e, c, "counter/%s/clients:%u", impl, (unsigned)c.clients);
+	}
+}
+
+static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl)
+{
+	sweep rd = KV_READ_PCT, cl = CLIENTS;
+	c.sc = &bn_sc_kv;
+	for (size_t p = 0; p < sweep_len(rd, full); p++)
+		for (size_t k = 0; k < sweep_len(cl, full); k++) {
+			c.read_pct = rd.v[p];
+			c.clients = cl.v[k];
+			emit(e, c, "kv/%s/read:%u/clients:%u", impl, (unsigned)c.read_pct,
+			     (unsigned)c.clients);
+		}
+}
+
+void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg)
+{
+	emitter e = {add, arg};
+	ncases = 0;
+	mailbox_cases(&e, full);
+	for_each_impl(&e, full, offers_bank, bank_sweep);
+	for_each_impl(&e, full, offers_counter, counter_sweep);
+	for_each_impl(&e, full, offers_kv, kv_sweep);
+	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_SPIN}, "limit/probe/spin");
+	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_FUTEX}, "limit/probe/futex");
+	if (mbx_find("futex_ring")) {
+		emit(&e, (bn_case){.sc = &bn_sc_vtable, .call = BN_CALL_DIRECT},
+		     "vtable/futex_ring/call:direct");
+		emit(&e, (bn_case){.sc = &bn_sc_vtable, .call = BN_CALL_TABLE},
+		     "vtable/futex_ring/call:table");
+	}
+}

@@ -1,0 +1,251 @@
+/* scen_workload.c: bank, counter and kv over every backend of wl_backends[]
+ * (the actor backend once per mailbox kind, the shared-state baselines as
+ * shared:<name>), through the same code; each run checks its invariant. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define BN_SEED UINT64_C(0x6d61696c726f6f6d) /* fixed, printed in the label */
+#define BANK_INITIAL 1000
+#define KV_KEYS 1024
+
+/* xorshift64*: per-client stream seeded from BN_SEED and the client id. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
+static uint64_t rng_seed(uint32_t client) { return bn_mix(client + 1, BN_SEED) | 1; }
+
+static wl_config config_of(const bn_case *c)
+{
+	return (wl_config){.mailbox = c->mbx, .capacity = 0, .spin = -1};
+}
+
+/* Workers are the clients; the main thread opens the gate and waits. */
+static void run_clients(bn_crew *crew)
+{
+	bn_crew_go(crew);
+	bn_crew_wait(crew);
+}
+
+static void set_seed_label(bn_run *r) { snprintf(r->label, sizeof r->label, "seed=0x%" PRIx64, BN_SEED); }
+
+/* ======================================================================
+ * bank/<impl>/accounts:<a>/clients:<c>: random transfers (amount 1..100)
+ * between distinct accounts, initial balance BANK_INITIAL each. After the
+ * run: total() == accounts * BANK_INITIAL and no balance below zero.
+ * ==================================================================== */
+typedef struct bank_ctx {
+	wl_bank *bank;
+	bn_crew crew;
+} bank_ctx;
+
+static void bank_client(bn_run *r, uint32_t idx, int64_t quota)
+{
+	bank_ctx *x = r->ctx;
+	const bank_ops *ops = r->c->backend->bank;
+	uint32_t a = r->c->accounts;
+	uint64_t s = rng_seed(idx);
+	for (int64_t i = 0; i < quota && !bn_failed(r); i++) {
+		uint64_t v = rng_next(&s);
+		uint32_t from = (uint32_t)(v % a);
+		uint32_t to = (uint32_t)((from + 1 + (v >> 32) % (a - 1)) % a); /* != from */
+		int64_t amount = 1 + (int64_t)((v >> 16) % 100);
+		int e = ops->transfer(x->bank, from, to, amount);
+		if (e != WL_OK && e != WL_INSUFFICIENT)
+			bn_fail(r, "transfer %u -> %u of %" PRId64 ": error %d", from, to, amount, e);
+	}
+}
+
+static void bank_setup(bn_run *r)
+{
+	bank_ctx *x = r->ctx;
+	const bn_case *c = r->c;
+	wl_config cfg = config_of(c);
+	r->threads = c->clients + (c->backend->is_actor ? c->accounts : 0);
+	set_seed_label(r);
+	x->bank = c->backend->bank->create(&cfg, c->accounts, BANK_INITIAL);
+	if (!x->bank) {
+		bn_fail(r, "bank create (%u accounts): %s", (unsigned)c->accounts, strerror(errno));
+		return;
+	}
+	bn_crew_start(&x->crew, r, c->clients, bank_client, NULL);
+}
+
+static void bank_body(bn_run *r) { run_clients(&((bank_ctx *)r->ctx)->crew); }
+
+static void bank_finish(bn_run *r)
+{
+	bank_ctx *x = r->ctx;
+	const bank_ops *ops = r->c->backend->bank;
+	bn_crew_join(&x->crew);
+	if (!x->bank)
+		return;
+	if (!bn_failed(r)) {
+		int64_t want = (int64_t)r->c->accounts * BANK_INITIAL, got = ops->total(x->bank);
+		if (got != want)
+			bn_fail(r, "conservation: total %" PRId64 " != initial %" PRId64, got, want);
+		for (uint32_t i = 0; i < r->c->accounts && !bn_failed(r); i++) {
+			int64_t b = ops->balance(x->bank, i);
+			if (b < 0)
+				bn_fail(r, "account %u has a negative balance %" PRId64, (unsigned)i, b);
+		}
+	}
+	ops->destroy(x->bank);
+}
+
+const bn_scenario bn_sc_bank = {
+	.name = "bank",
+	.ctx_size = sizeof(bank_ctx),
+	.setup = bank_setup,
+	.body = bank_body,
+	.finish = bank_finish,
+};
+
+/* ======================================================================
+ * counter/<impl>/clients:<c>: every client adds 1, quota times; after the
+ * run get() == n exactly.
+ * ==================================================================== */
+typedef struct counter_ctx {
+	wl_counter *ctr;
+	bn_crew crew;
+} counter_ctx;
+
+static void counter_client(bn_run *r, uint32_t idx, int64_t quota)
+{
+	(void)idx;
+	counter_ctx *x = r->ctx;
+	void (*add)(wl_counter *, uint64_t) = r->c->backend->counter->add;
+	for (int64_t i = 0; i < quota && !bn_failed(r); i++)
+		add(x->ctr, 1);
+}
+
+static void counter_setup(bn_run *r)
+{
+	counter_ctx *x = r->ctx;
+	wl_config cfg = config_of(r->c);
+	r->threads = r->c->clients + (r->c->backend->is_actor ? 1 : 0);
+	x->ctr = r->c->backend->counter->create(&cfg);
+	if (!x->ctr) {
+		bn_fail(r, "counter create: %s", strerror(errno));
+		return;
+	}
+	bn_crew_start(&x->crew, r, r->c->clients, counter_client, NULL);
+}
+
+static void counter_body(bn_run *r) { run_clients(&((counter_ctx *)r->ctx)->crew); }
+
+static void counter_finish(bn_run *r)
+{
+	counter_ctx *x = r->ctx;
+	bn_crew_join(&x->crew);
+	if (!x->ctr)
+		return;
+	uint64_t got = r->c->backend->counter->get(x->ctr);
+	if (!bn_failed(r) && got != (uint64_t)r->n)
+		bn_fail(r, "counter reads %" PRIu64 " after %" PRId64 " adds", got, r->n);
+	r->c->backend->counter->destroy(x->ctr);
+}
+
+const bn_scenario bn_sc_counter = {
+	.name = "counter",
+	.ctx_size = sizeof(counter_ctx),
+	.setup = counter_setup,
+	.body = counter_body,
+	.finish = counter_finish,
+};
+
+/* ======================================================================
+ * kv/<impl>/read:<pct>/clients:<c>: KV_KEYS keys, all present from setup
+ * on and never deleted; each op reads (pct %) or overwrites a random key.
+ * A value is (key << 32 | version), so every read proves it got a value of
+ * its own key; after the run dump() sees every key exactly once, each with
+ * a value of its own.
+ * ==================================================================== */
+typedef struct kv_ctx {
+	wl_kv *kv;
+	bn_crew crew;
+	uint64_t dumped, bad, seen_mask[KV_KEYS / 64];
+} kv_ctx;
+
+static uint64_t kv_value(uint64_t key, uint64_t version) { return key << 32 | (version & 0xffffffffu); }
+
+static void kv_client(bn_run *r, uint32_t idx, int64_t quota)
+{
+	kv_ctx *x = r->ctx;
+	const kv_ops *ops = r->c->backend->kv;
+	uint32_t read_pct = r->c->read_pct;
+	uint64_t s = rng_seed(idx);
+	for (int64_t i = 0; i < quota && !bn_failed(r); i++) {
+		uint64_t v = rng_next(&s);
+		uint64_t key = v % KV_KEYS, got = 0;
+		if ((v >> 32) % 100 < read_pct) {
+			int e = ops->get(x->kv, key, &got);
+			if (e != WL_OK || got >> 32 != key)
+				bn_fail(r, "get(%" PRIu64 "): %s, value %#" PRIx64, key,
+				        e == WL_OK ? "ok" : "not found", got);
+		} else {
+			ops->set(x->kv, key, kv_value(key, (uint64_t)idx << 24 | ((uint64_t)i & 0xffffff)));
+		}
+	}
+}
+
+static void kv_setup(bn_run *r)
+{
+	kv_ctx *x = r->ctx;
+	wl_config cfg = config_of(r->c);
+	r->threads = r->c->clients + (r->c->backend->is_actor ? 1 : 0);
+	set_seed_label(r);
+	x->kv = r->c->backend->kv->create(&cfg);
+	if (!x->kv) {
+		bn_fail(r, "kv create: %s", strerror(errno));
+		return;
+	}
+	for (uint64_t k = 0; k < KV_KEYS; k++)
+		r->c->backend->kv->set(x->kv, k, kv_value(k, 0));
+	bn_crew_start(&x->crew, r, r->c->clients, kv_client, NULL);
+}
+
+static void kv_body(bn_run *r) { run_clients(&((kv_ctx *)r->ctx)->crew); }
+
+static void kv_dump_one(uint64_t key, uint64_t value, void *p)
+{
+	kv_ctx *x = p;
+	x->dumped++;
+	if (key >= KV_KEYS || value >> 32 != key || (x->seen_mask[key / 64] >> (key % 64) & 1))
+		x->bad++;
+	else
+		x->seen_mask[key / 64] |= UINT64_C(1) << (key % 64);
+}
+
+static void kv_finish(bn_run *r)
+{
+	kv_ctx *x = r->ctx;
+	bn_crew_join(&x->crew);
+	if (!x->kv)
+		return;
+	if (!bn_failed(r)) {
+		size_t n = r->c->backend->kv->dump(x->kv, kv_dump_one, x);
+		if (n != KV_KEYS || x->dumped != KV_KEYS || x->bad)
+			bn_fail(r, "dump: %zu pairs (%" PRIu64 " seen, %" PRIu64 " wrong), expected %d", n,
+			        x->dumped, x->bad, KV_KEYS);
+	}
+	r->c->backend->kv->destroy(x->kv);
+}
+
+const bn_scenario bn_sc_kv = {
+	.name = "kv",
+	.ctx_size = sizeof(kv_ctx),
+	.setup = kv_setup,
+	.body = kv_body,
+	.finish = kv_finish,
+};

@@ -1,0 +1,322 @@
+"""mailroom_results: the one reader of mailroom-bench's Google Benchmark JSON, shared by
+scripts/plot and scripts/report. Parses run names (scenario/impl/k:v.../real_time), groups the
+per-repetition entries and gives median and min-max over repetitions; never reads console text."""
+
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
+             "limit", "vtable")
+SHARED_BACKENDS = ("mutex", "rwlock", "spin", "atomic")
+# Display order; a mailbox that is not listed here sorts after these, alphabetically.
+MAILBOX_ORDER = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
+PIN_ORDER = ("none", "same", "diff")
+
+# Trailing name parts that Google Benchmark adds itself (not scenario parameters).
+GB_SUFFIXES = ("real_time", "manual_time", "process_time")
+GB_ADDED_PREFIXES = ("repeats:", "min_time:", "min_warmup_time:", "iterations:")
+TIME_FIELDS = ("real_time", "cpu_time")
+TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+# PNGs scripts/plot writes beside the JSON, in the order the report embeds them.
+PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png",
+              "cpu_util": "cpu_util.png"}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr and exit 2 (the suite's CLI rule)."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: {message} (try --help)\n")
+        sys.exit(2)
+
+
+def usage_error(prog, message):
+    """One-line error for a bad argument value, exit 2."""
+    sys.stderr.write(f"{prog}: {message} (try --help)\n")
+    sys.exit(2)
+
+
+class Stat:
+    """Median and min-max of one field over a benchmark's repetitions (lo/hi None: no spread)."""
+
+    def __init__(self, values, from_aggregate=False):
+        self.n = len(values)
+        self.median = statistics.median(values)
+        self.lo = None if from_aggregate else min(values)
+        self.hi = None if from_aggregate else max(values)
+
+    def overlaps(self, other):
+        """True when the two min-max ranges intersect (or either has no spread)."""
+        if None in (self.lo, self.hi, other.lo, other.hi):
+            return True
+        return self.lo <= other.hi and other.lo <= self.hi
+
+
+def num_key(v):
+    """Sort key for parameter values: numbers numerically, then words ('none') alphabetically."""
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, math.inf, str(v))
+
+
+def impl_key(impl):
+    """Sort key for implementations: mailboxes in MAILBOX_ORDER, then others, then shared:*."""
+    if impl.startswith("shared:"):
+        b = impl[len("shared:"):]
+        return (2, SHARED_BACKENDS.index(b) if b in SHARED_BACKENDS else 99, impl)
+    if impl in MAILBOX_ORDER:
+        return (0, MAILBOX_ORDER.index(impl), impl)
+    return (1, 0, impl)
+
+
+class Bench:
+    """One benchmark instance (one run_name) with its repetitions and aggregates."""
+
+    def __init__(self, run_name):
+        self.run_name = run_name
+        parts = run_name.split("/")
+        while len(parts) > 1 and (parts[-1] in GB_SUFFIXES or parts[-1].startswith(GB_ADDED_PREFIXES)):
+            parts.pop()
+        self.scenario = parts[0]
+        self.impl = parts[1] if len(parts) > 1 else ""
+        self.params = {}
+        bare = []
+        for p in parts[2:]:
+            k, sep, v = p.partition(":")
+            if sep:
+                self.params[k] = v
+            else:
+                bare.append(p)
+        self.variant = "/".join(bare)  # e.g. limit/probe/spin -> "spin"
+        self.reps = []   # run_type "iteration" entries, one per repetition
+        self.aggs = {}   # aggregate_name -> entry
+        self.errors = []
+
+    @property
+    def kind(self):
+        if self.impl == "probe":
+            return "probe"
+        return "shared" if self.impl.startswith("shared:") else "mailbox"
+
+    def values(self, field):
+        """Per-repetition values of a field (time fields converted to ns). Falls back to the
+        median aggregate when the file holds aggregates only."""
+        src = self.reps if self.reps else ([self.aggs["median"]] if "median" in self.aggs else [])
+        out = []
+        for e in src:
+            v = e.get(field)
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                continue
+            if field in TIME_FIELDS:
+                v = v * TO_NS.get(e.get("time_unit", "ns"), 1.0)
+            out.append(float(v))
+        return out
+
+    def stat(self, field):
+        vals = self.values(field)
+        if not vals:
+            return None
+        return Stat(vals, from_aggregate=not self.reps)
+
+    def median(self, field):
+        s = self.stat(field)
+        return None if s is None else s.median
+
+    def repetitions(self):
+        e = self.reps[0] if self.reps else next(iter(self.aggs.values()), {})
+        return e.get("repetitions", len(self.reps))
+
+
+class ResultsError(Exception):
+    pass
+
+
+class Results:
+    """A loaded bench.json: context (provenance) and benchmarks by run_name."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+        except OSError as e:
+            raise ResultsError(f"cannot read '{path}': {e.strerror}")
+        except json.JSONDecodeError as e:
+            raise ResultsError(f"'{path}' is not JSON ({e.msg} at line {e.lineno})")
+        if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+            raise ResultsError(f"'{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
+        self.context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
+        self.benches = {}
+        self.errors = []  # (run_name, message) for benchmarks that reported an error
+        for e in doc["benchmarks"]:
+            if not isinstance(e, dict) or "name" not in e:
+                continue
+            rn = e.get("run_name") or self._strip_aggregate(e)
+            b = self.benches.setdefault(rn, Bench(rn))
+            if e.get("error_occurred"):
+                b.errors.append(e.get("error_message", ""))
+                self.errors.append((rn, e.get("error_message", "")))
+            elif e.get("run_type") == "aggregate":
+                b.aggs[e.get("aggregate_name", "")] = e
+            else:
+                b.reps.append(e)
+        # Keep only benchmarks with data; errored ones are listed in self.errors.
+        self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs}
+
+    @staticmethod
+    def _strip_aggregate(e):
+        name = e["name"]
+        agg = e.get("aggregate_name")
+        if e.get("run_type") == "aggregate" and agg and name.endswith("_" + agg):
+            return name[: -len(agg) - 1]
+        return name
+
+    # --- selection -------------------------------------------------------------------
+    def select(self, scenario, impl=None, variant=None, **params):
+        """Benchmarks of a scenario, optionally one impl/variant and exact parameter values."""
+        out = []
+        for b in self.benches.values():
+            if b.scenario != scenario or (impl is not None and b.impl != impl):
+                continue
+            if variant is not None and b.variant != variant:
+                continue
+            if all(b.params.get(k) == str(v) for k, v in params.items()):
+                out.append(b)
+        return out
+
+    def one(self, scenario, impl=None, variant=None, **params):
+        """The single matching benchmark, or None (first in name order if several match)."""
+        found = sorted(self.select(scenario, impl, variant, **params), key=lambda b: b.run_name)
+        return found[0] if found else None
+
+    def has(self, scenario):
+        return any(b.scenario == scenario for b in self.benches.values())
+
+    def impls(self, scenario, kind=None):
+        s = {b.impl for b in self.select(scenario) if kind is None or b.kind == kind}
+        return sorted(s, key=impl_key)
+
+    def param_values(self, scenario, key, **where):
+        s = {b.params[key] for b in self.select(scenario, **where) if key in b.params}
+        return sorted(s, key=num_key)
+
+    def scenarios(self):
+        seen = {b.scenario for b in self.benches.values()}
+        known = [s for s in SCENARIOS if s in seen]
+        return known + sorted(seen - set(known))
+
+    # --- provenance --------------------------------------------------------------------
+    def ctx(self, key, default=None):
+        """A context value as one line of text (a stray newline would break tables and captions)."""
+        v = self.context.get(key)
+        if v is None or v == "":
+            return default
+        return " ".join(str(v).split())
+
+    def nproc(self):
+        for key in ("mailroom_nproc", "num_cpus"):
+            try:
+                return int(self.context[key])
+            except (KeyError, TypeError, ValueError):
+                pass
+        return None
+
+    def short_sha(self):
+        sha = self.ctx("git_sha", "unknown")
+        return sha[:10] if all(c in "0123456789abcdef" for c in sha) else sha
+
+    def dirty(self):
+        """True / False / None (not recorded)."""
+        v = self.ctx("git_dirty")
+        return None if v is None else str(v) not in ("0", "false", "no")
+
+    def date(self):
+        return str(self.ctx("date", "date not recorded"))
+
+    def day(self):
+        return self.date()[:10]
+
+    def repetitions(self):
+        reps = [b.repetitions() for b in self.benches.values()]
+        return max(reps) if reps else 0
+
+    def footer(self):
+        """One-line provenance caption for plots."""
+        cpu = self.ctx("mailroom_cpu_model", "cpu not recorded")
+        n = self.nproc()
+        d = self.dirty()
+        dirty = " (dirty)" if d else (" (clean)" if d is False else "")
+        return (f"{cpu} · nproc {n if n is not None else '?'} · git {self.short_sha()}{dirty} · "
+                f"{self.day()} · {self.ctx('mailroom_mode', 'mode ?')}, {self.repetitions()} reps · "
+                f"{os.path.basename(os.path.dirname(os.path.abspath(self.path)))}/"
+                f"{os.path.basename(self.path)}")
+
+
+def oversubscribed(b, nproc):
+    """The bench's own 'oversubscribed' counter if present, else threads > nproc."""
+    o = b.median("oversubscribed")
+    if o is not None:
+        return o >= 0.5
+    t = b.median("threads")
+    return t is not None and nproc is not None and t > nproc
+
+
+def available_plots(res):
+    """Which PNGs the data supports: scripts/plot draws exactly these and scripts/report
+    embeds exactly these, so both decide from the JSON alone."""
+    out = []
+    if res.select("pingpong", pin="diff") or res.has("ask"):
+        out.append("latency")
+    if any(b.values("items_per_second") and "P" in b.params for b in res.select("fanin")):
+        out.append("fanin")
+    if any(b.values("items_per_second") and {"accounts", "clients"} <= b.params.keys()
+           for b in res.select("bank")):
+        out.append("bank")
+    if any(b.values("cpu_util") for b in res.benches.values()):
+        out.append("cpu_util")
+    return out
+
+
+def newest_json(root=REPO_ROOT):
+    """results/*/bench.json with the latest YYYY-MM-DD prefix (then latest mtime; folders not
+    named by date come last), or None. The date prefix matters: a fresh clone's mtimes do not."""
+    cands = glob.glob(os.path.join(root, "results", "*", "bench.json"))
+    if not cands:
+        return None
+
+    def key(p):
+        name = os.path.basename(os.path.dirname(p))
+        dated = re.match(r"\d{4}-\d{2}-\d{2}", name) is not None
+        return (dated, name[:10] if dated else "", os.path.getmtime(p), p)
+    return max(cands, key=key)
+
+
+def resolve_json(prog, arg):
+    """The JSON argument or the newest result; bad or missing input is a usage error (exit 2)."""
+    path = arg or newest_json()
+    if path is None:
+        usage_error(prog, f"no results/*/bench.json under '{REPO_ROOT}'; pass a JSON file")
+    if not os.path.isfile(path):
+        usage_error(prog, f"'{path}' is not a file")
+    try:
+        return Results(path)
+    except ResultsError as e:
+        usage_error(prog, str(e))
+
+
+def prefer_uncapped(benches):
+    """Of several configurations of one impl (e.g. fanin P=1 at cap:1024 and cap:none),
+    the one the summary tables use: cap:none when present, else the first by name."""
+    if not benches:
+        return None
+    return sorted(benches, key=lambda b: (b.params.get("cap") != "none", b.run_name))[0]

@@ -1,0 +1,368 @@
+"""verify/test_scripts.py: checks the results tooling (scripts/plot, report, compare, bench's
+argument handling) against a small synthetic Google Benchmark JSON built here; needs no built
+binary. Run: /usr/bin/python3 -m unittest verify/test_scripts.py (ctest label `scripts`)."""
+
+import json
+import math
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = os.path.join(ROOT, "scripts")
+PY = "/usr/bin/python3"
+GB_INPUTS = "/usr/share/benchmark/gbench/Inputs"
+
+MAILBOXES = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
+SPINNERS = ("ck_ring", "ck_fifo", "futex_ring", "vyukov")
+CAP = {"mutex": "none", "ck_ring": "1024", "ck_fifo": "none", "futex_ring": "1024", "vyukov": "none"}
+SHARED = ("shared:mutex", "shared:rwlock", "shared:spin", "shared:atomic")
+ALL_SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
+                 "limit", "vtable")
+
+
+def _specs(scenarios):
+    """(run_name, time_unit, real_time_ns, counters, noisy-as-latency) for a plausible 2-core run."""
+    lat = {"mutex": 6000.0, "ck_ring": 900.0, "ck_fifo": 950.0, "futex_ring": 400.0, "vyukov": 450.0}
+    out = []
+
+    def latency(name, ns, spinner, threads=2, unit="ns"):
+        cpu = 2.0 if spinner else 0.6
+        return (name, unit, ns, {"p50_ns": 0.95 * ns, "p99_ns": 2.5 * ns, "p999_ns": 6.0 * ns,
+                                 "max_ns": 40.0 * ns, "cpu_util": cpu, "cpu_ns_per_item": cpu * ns,
+                                 "ctxsw_per_item": 0.01 if spinner else 2.0,
+                                 "threads": threads, "oversubscribed": 0.0,
+                                 "items_per_second": 1e9 / ns}, True)
+
+    def rate(name, ips, cpu, threads, unit="ns"):
+        return (name, unit, 1e9 / ips, {"items_per_second": ips, "cpu_util": cpu,
+                                        "cpu_ns_per_item": cpu * 1e9 / ips, "ctxsw_per_item": 0.02,
+                                        "threads": threads,
+                                        "oversubscribed": 1.0 if threads > 2 else 0.0}, False)
+
+    for m in MAILBOXES:
+        spin = m in SPINNERS
+        if "pingpong" in scenarios:
+            for pin, f in (("none", 1.5), ("same", 8.0), ("diff", 1.0)):
+                out.append(latency(f"pingpong/{m}/pin:{pin}/real_time", lat[m] * f, spin))
+        if "ask" in scenarios:
+            out.append(latency(f"ask/{m}/real_time", lat[m] * 1.3, spin))
+        if "fanin" in scenarios:
+            base = {"mutex": 5e6, "ck_ring": 15e6, "ck_fifo": 12e6, "futex_ring": 25e6, "vyukov": 22e6}[m]
+            keep = {"mutex": 0.4, "ck_ring": 0.3, "ck_fifo": 0.5, "futex_ring": 0.35, "vyukov": 0.7}[m]
+            for p in (1, 2, 4, 8):
+                ips = base * (1.0 if p == 1 else keep ** (0.5 if p == 2 else 1.0))
+                out.append(rate(f"fanin/{m}/P:{p}/cap:{CAP[m]}/real_time", ips,
+                                min(p + 1, 2) if spin else 0.8, p + 1))
+        if "burst" in scenarios:
+            for cap in (64, 1024):
+                out.append(rate(f"burst/{m}/cap:{cap}/real_time", 8e6 * (1 + (cap > 64)), 1.5, 2))
+        if "idle_wakeup" in scenarios:
+            # Microsecond time unit here, to exercise the scripts' unit conversion.
+            out.append(latency(f"idle_wakeup/{m}/spin:default/real_time", 800.0 if spin else 6000.0, spin,
+                               unit="us"))
+            out.append(latency(f"idle_wakeup/{m}/spin:0/real_time", 6000.0, False, unit="us"))
+        for c in (2, 4):
+            if "bank" in scenarios:
+                actor = {"mutex": 0.8e6, "ck_ring": 2.2e6, "ck_fifo": 2.0e6, "futex_ring": 3.0e6,
+                         "vyukov": 2.8e6}[m]
+                for a in (2, 16, 128, 1024):
+                    out.append(rate(f"bank/{m}/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
+            if "kv" in scenarios:
+                for r in (50, 95):
+                    out.append(rate(f"kv/{m}/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
+        if "counter" in scenarios:
+            for c in (1, 2, 4):
+                out.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+    for s in SHARED:
+        w = {"shared:mutex": 0.5e6, "shared:rwlock": 0.4e6, "shared:spin": 0.6e6, "shared:atomic": 1.0e6}[s]
+        for c in (2, 4):
+            if "bank" in scenarios:
+                for a in (2, 16, 128, 1024):
+                    out.append(rate(f"bank/{s}/accounts:{a}/clients:{c}/real_time",
+                                    w * math.log2(a) * 2 / c, float(min(c, 2)), c))
+            if "kv" in scenarios:
+                for r in (50, 95):
+                    out.append(rate(f"kv/{s}/read:{r}/clients:{c}/real_time", w * r / 10, 2.0, c))
+        if "counter" in scenarios:
+            for c in (1, 2, 4):
+                out.append(rate(f"counter/{s}/clients:{c}/real_time", w * 40 / c, float(min(c, 2)), c))
+    if "limit" in scenarios:
+        out.append(latency("limit/probe/spin/real_time", 300.0, True))
+        out.append(latency("limit/probe/futex/real_time", 5000.0, False))
+    if "vtable" in scenarios:
+        out.append(latency("vtable/futex_ring/call:direct/real_time", 2.0, True))
+        out.append(latency("vtable/futex_ring/call:table/real_time", 2.6, True))
+    return out
+
+
+def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef0123456789abcdef01234567",
+                  dirty="1", mode="quick"):
+    """A Google Benchmark 1.7.1-shaped JSON document: per-repetition entries plus
+    mean/median/stddev/cv aggregates, context with the mailroom provenance keys."""
+    rng = random.Random(seed)
+    benches = []
+    for fam, (name, unit, ns, counters, is_latency) in enumerate(_specs(scenarios)):
+        rows = []
+        for i in range(reps):
+            f = 1.0 + abs(rng.gauss(0, 0.04))
+            c = dict(counters)
+            for k in ("p50_ns", "p99_ns", "p999_ns", "max_ns", "cpu_ns_per_item"):
+                if k in c:
+                    c[k] *= f
+            c["items_per_second"] = counters["items_per_second"] / f
+            row = dict(name=name, family_index=fam, per_family_instance_index=0, run_name=name,
+                       run_type="iteration", repetitions=reps, repetition_index=i, threads=1,
+                       iterations=1000, real_time=ns * f / TO_UNIT[unit], cpu_time=ns * f / TO_UNIT[unit],
+                       time_unit=unit)
+            # GB 1.7.1 writes its own "threads" and then the user counter of that name; json.load
+            # keeps the last, so the counter wins, as here.
+            row.update(c)
+            rows.append(row)
+        benches.extend(rows)
+        keys = ["real_time", "cpu_time"] + list(counters)
+        for agg in ("mean", "median", "stddev", "cv"):
+            e = dict(name=f"{name}_{agg}", family_index=fam, per_family_instance_index=0, run_name=name,
+                     run_type="aggregate", repetitions=reps, aggregate_name=agg,
+                     aggregate_unit="percentage" if agg == "cv" else "time", iterations=reps, time_unit=unit)
+            for k in keys:
+                vals = [r[k] for r in rows]
+                m = statistics.mean(vals)
+                sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+                e[k] = {"mean": m, "median": statistics.median(vals), "stddev": sd,
+                        "cv": sd / m if m else 0.0}[agg]
+            benches.append(e)
+    ctx = {"date": "2026-11-22T10:00:00+00:00", "host_name": "synthhost", "executable": "mailroom-bench",
+           "num_cpus": 2, "mhz_per_cpu": 2000, "cpu_scaling_enabled": False,
+           "caches": [{"type": "Data", "level": 1, "size": 49152, "num_sharing": 1}],
+           "load_avg": [0.1, 0.1, 0.1], "library_build_type": "release",
+           "mailroom_compiler": "GNU 12.2.0", "mailroom_preset": "release",
+           "mailroom_cpu_model": "Synthetic CPU @ 2.00GHz", "mailroom_nproc": "2",
+           "mailroom_kernel": "Linux 6.1.0", "mailroom_build_type": "RelWithDebInfo",
+           "mailroom_sanitizer": "none", "git_sha": sha, "git_dirty": dirty,
+           "pinning": "process-affinity:0-1", "mailroom_mode": mode}
+    return {"context": ctx, "benchmarks": benches}
+
+
+TO_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def write_synthetic(path, **kw):
+    """Write a synthetic bench.json (also handy by hand: see the module docstring)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(synthetic_doc(**kw), f, indent=1)
+    return path
+
+
+def run(*argv, cwd=ROOT):
+    return subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+class Started:
+    """A subprocess started early (setUpClass) so the slow ones overlap; .result() waits."""
+
+    def __init__(self, *argv):
+        self.argv = list(argv)
+        self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def result(self):
+        out, err = self.proc.communicate(timeout=90)
+        return subprocess.CompletedProcess(self.argv, self.proc.returncode, out, err)
+
+
+def median_of(doc, run_name, field):
+    vals = [b[field] for b in doc["benchmarks"] if b["run_name"] == run_name and b["run_type"] == "iteration"]
+    return statistics.median(vals)
+
+
+class ScriptsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-scripts-")
+        cls.full = write_synthetic(os.path.join(cls.tmp, "results", "2026-11-22-synth-0123456789", "bench.json"))
+        cls.other = write_synthetic(os.path.join(cls.tmp, "b", "bench.json"), seed=2)
+        cls.partial = write_synthetic(os.path.join(cls.tmp, "partial", "bench.json"),
+                                      scenarios=("fanin", "counter"), dirty="0")
+        cls.partial2 = write_synthetic(os.path.join(cls.tmp, "partial2", "bench.json"),
+                                       scenarios=("fanin", "counter"), seed=3)
+        with open(cls.full, encoding="utf-8") as f:
+            cls.doc = json.load(f)
+        # The slow runs (matplotlib, scipy imports) start now and overlap the quick tests.
+        cls.plot_full = Started(PY, os.path.join(SCRIPTS, "plot"), cls.full)
+        cls.plot_partial = Started(PY, os.path.join(SCRIPTS, "plot"), cls.partial)
+        cls.cmp_files = Started(PY, os.path.join(SCRIPTS, "compare"), "--no-color", cls.partial, cls.partial2)
+
+    @classmethod
+    def tearDownClass(cls):
+        for started in (cls.plot_full, cls.plot_partial, cls.cmp_files):
+            if started.proc.poll() is None:
+                started.proc.kill()
+            started.proc.communicate()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def assertBadArg(self, proc, bad):
+        """The CLI rule: exit 2 and a one-line stderr naming the bad value."""
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        err = proc.stderr.strip()
+        self.assertNotIn("\n", err, err)
+        self.assertIn(bad, err)
+
+    # --- plot -------------------------------------------------------------------------
+    def test_plot_writes_pngs(self):
+        p = self.plot_full.result()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for png in ("latency.png", "fanin.png", "bank.png", "cpu_util.png"):
+            path = os.path.join(os.path.dirname(self.full), png)
+            self.assertTrue(os.path.isfile(path), png)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", png)
+
+    def test_plot_skips_missing_scenarios(self):
+        p = self.plot_partial.result()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = os.path.dirname(self.partial)
+        self.assertTrue(os.path.isfile(os.path.join(d, "fanin.png")))
+        self.assertFalse(os.path.exists(os.path.join(d, "bank.png")))
+        self.assertIn("skipping", p.stderr)
+
+    # --- report -----------------------------------------------------------------------
+    def _report_md(self, name, text="# mailroom report\n\nHand-written intro stays.\n"):
+        path = os.path.join(self.tmp, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def test_report_fills_blocks_and_checks(self):
+        md = self._report_md("REPORT-full.md")
+        rep = os.path.join(SCRIPTS, "report")
+        p = run(PY, rep, "--report-md", md, self.full)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("Hand-written intro stays.", text)
+        for block in ("provenance", "latency", "fanin", "bank", "counter_kv", "cpu", "targets", "findings"):
+            self.assertIn(f"<!-- BEGIN generated:{block} -->", text)
+            self.assertIn(f"<!-- END generated:{block} -->", text)
+        # Medians come from the repetitions: the limit probe's median is printed as computed here.
+        lim = median_of(self.doc, "limit/probe/spin/real_time", "real_time")
+        self.assertIn(f"spin {lim:.0f} [", text)
+        wake = median_of(self.doc, "idle_wakeup/vyukov/spin:0/real_time", "real_time") * 1e3  # us -> ns
+        wake_spin = median_of(self.doc, "idle_wakeup/vyukov/spin:default/real_time", "real_time") * 1e3
+        self.assertIn(f"| vyukov | {wake_spin:.0f} [", text)
+        self.assertIn(f"| {wake:.0f} [", text)
+        self.assertIn("0123456789", text)              # git sha in provenance
+        self.assertIn("results/2026-11-22-synth-0123456789/fanin.png", text.replace(os.sep, "/"))
+        self.assertRegex(text, r"\| best pingpong pin:diff .*\| (met|missed) \|")
+        self.assertNotIn("not in this result file", text)
+        # --check agrees, prose edits are ignored, a tampered number is caught.
+        self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
+        with open(md, "w", encoding="utf-8") as f:
+            f.write(text.replace("Hand-written intro stays.", "Prose edited by a human."))
+        self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
+        tampered = re.sub(r"(BEGIN generated:latency -->.*?\| )(\d)",
+                          lambda m: m.group(1) + str((int(m.group(2)) + 1) % 10), text, count=1, flags=re.S)
+        self.assertNotEqual(tampered, text)
+        with open(md, "w", encoding="utf-8") as f:
+            f.write(tampered)
+        c = run(PY, rep, "--check", "--report-md", md, self.full)
+        self.assertEqual(c.returncode, 1, c.stdout + c.stderr)
+        self.assertIn("latency", c.stderr)
+        # A different result file also fails the check (provenance names the file).
+        self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.other).returncode, 1)
+
+    def test_report_missing_scenarios(self):
+        md = self._report_md("REPORT-partial.md")
+        p = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, self.partial)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("not in this result file", text)
+        self.assertIn("<!-- BEGIN generated:bank -->", text)
+        self.assertEqual(run(PY, os.path.join(SCRIPTS, "report"), "--check", "--report-md", md,
+                             self.partial).returncode, 0)
+
+    # --- compare ----------------------------------------------------------------------
+    def test_compare_files(self):
+        p = self.cmp_files.result()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("fanin/vyukov/P:8/cap:none/real_time", p.stdout)
+        self.assertIn("U Test", p.stdout)
+
+    def test_compare_gb_sample_inputs(self):
+        p = run(PY, os.path.join(SCRIPTS, "compare"), os.path.join(GB_INPUTS, "test1_run1.json"),
+                os.path.join(GB_INPUTS, "test1_run2.json"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("BM_SameTimes", p.stdout)
+
+    def test_compare_mailboxes(self):
+        p = run(PY, os.path.join(SCRIPTS, "compare"), "--mailboxes", self.full, "futex_ring", "vyukov",
+                "--scenario", "pingpong")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("pin:diff/real_time", p.stdout)
+        self.assertNotIn("fanin", p.stdout.split("\n", 1)[1])
+        q = run(PY, os.path.join(SCRIPTS, "compare"), "--mailboxes", self.full, "futex_ring", "shared:spin")
+        self.assertEqual(q.returncode, 0, q.stderr)
+        self.assertIn("bank[", q.stdout)
+        # futex_ring runs fanin at cap:1024, vyukov at cap:none: nothing lines up, said so, exit 1.
+        n = run(PY, os.path.join(SCRIPTS, "compare"), "--mailboxes", self.full, "futex_ring", "vyukov",
+                "--scenario", "fanin")
+        self.assertEqual(n.returncode, 1, n.stdout + n.stderr)
+        self.assertIn("lines up", n.stderr)
+
+    def test_newest_result_prefers_dated_folders(self):
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results
+        undated = write_synthetic(os.path.join(self.tmp, "results", "scratch", "bench.json"),
+                                  scenarios=("limit",))
+        older = write_synthetic(os.path.join(self.tmp, "results", "2026-01-01-h-abc", "bench.json"),
+                                scenarios=("limit",))
+        try:
+            self.assertEqual(mailroom_results.newest_json(self.tmp), self.full)
+        finally:
+            for p in (undated, older):
+                shutil.rmtree(os.path.dirname(p))
+
+    # --- bad arguments and --help -------------------------------------------------------
+    def test_bad_args_exit_2(self):
+        plot, rep, cmp_ = (os.path.join(SCRIPTS, n) for n in ("plot", "report", "compare"))
+        self.assertBadArg(run(PY, plot, "--bogus"), "--bogus")
+        self.assertBadArg(run(PY, plot, "/nonexistent/x.json"), "/nonexistent/x.json")
+        self.assertBadArg(run(PY, rep, "--frob"), "--frob")
+        self.assertBadArg(run(PY, rep, os.path.join(GB_INPUTS, "..", "report.py")), "report.py")
+        self.assertBadArg(run(PY, cmp_, self.full), "B.json")
+        self.assertBadArg(run(PY, cmp_, self.full, self.other, "--wat"), "--wat")
+        self.assertBadArg(run(PY, cmp_, "--alpha", "x", self.full, self.other), "'x'")
+        self.assertBadArg(run(PY, cmp_, "--alpha", "3", self.full, self.other), "'3'")
+        self.assertBadArg(run(PY, cmp_, "--mailboxes", self.full, "futex_ring", "nosuch"), "nosuch")
+        self.assertBadArg(run(PY, cmp_, "--mailboxes", self.full, "futex_ring", "vyukov", "--scenario", "zz"), "zz")
+        bench = os.path.join(SCRIPTS, "bench")
+        self.assertBadArg(run(bench, "--bogus"), "--bogus")
+        self.assertBadArg(run(bench, "--reps", "x9"), "x9")
+        self.assertBadArg(run(bench, "--min-time", "-1"), "-1")
+        self.assertBadArg(run(bench, "--scenario", "nosuch"), "nosuch")
+        self.assertBadArg(run(bench, "--mailbox", "shared:nosuch"), "shared:nosuch")
+        self.assertBadArg(run(bench, "--filter", "x", "--scenario", "fanin"), "--filter")
+
+    def test_help_lists_every_flag(self):
+        cases = {"plot": ["--out-dir", "--help"],
+                 "report": ["--report-md", "--check", "--help"],
+                 "compare": ["--mailboxes", "--scenario", "--no-utest", "--alpha", "--help"],
+                 "bench": ["--full", "--scenario", "--mailbox", "--filter", "--reps", "--min-time", "--out",
+                           "--no-report", "--help"]}
+        for prog, flags in cases.items():
+            argv = ([os.path.join(SCRIPTS, prog)] if prog == "bench" else [PY, os.path.join(SCRIPTS, prog)])
+            p = run(*argv, "--help")
+            self.assertEqual(p.returncode, 0, prog + p.stderr)
+            for flag in flags:
+                self.assertIn(flag, p.stdout, f"{prog} --help lacks {flag}")
+
+
+if __name__ == "__main__":
+    unittest.main()
