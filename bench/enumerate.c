@@ -186,6 +186,14 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	for_each_impl(&e, full, offers_bank, bank_sweep);
 	for_each_impl(&e, full, offers_counter, counter_sweep);
 	for_each_impl(&e, full, offers_kv, kv_sweep);
+	for (size_t k = 0; mbx_table[k]; k++) { /* supervision: restart latency, crash-laden stream */
+		const mbx_ops *o = mbx_table[k];
+		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o, .spin = -1}, "supervision/%s/restart", o->name);
+		emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .spin = -1, .burst = 1000},
+		     "supervision/%s/crash_every:1000", o->name);
+		emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .spin = -1, .burst = 10000},
+		     "supervision/%s/crash_every:10000", o->name);
+	}
 	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_SPIN}, "limit/probe/spin");
 	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_FUTEX}, "limit/probe/futex");
 	if (mbx_find("futex_ring")) {

@@ -2,6 +2,7 @@
  * one-shot reply slot behind ask. */
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,11 +135,69 @@ struct act_actor {
 	/* After the actor's thread is done, whoever drains late pushes takes the
 	 * consumer role under this lock (the mailbox has one consumer at a time). */
 	pthread_mutex_t late_mu;
+	/* ---- supervision (supervisor.c): NULL / 0 for a plain actor ---- */
+	const act_i_supervision *sup;
+	_Atomic int restart_req; /* act_i_request_restart: restart at the next message boundary */
 };
 
 struct act_ctx {
 	act_actor *self;
+	jmp_buf *jb; /* the dispatch point act_panic unwinds to; NULL outside a handler */
 };
+
+/* ---- supervision: crash reasons, panic, restarts ---- */
+static _Thread_local const char *tls_panic_reason; /* thread-local: survives the longjmp */
+static const char CRASH_RETURNED[] = "handler returned ACT_CRASH";
+/* A wake-up with no content (act_i_request_restart): recognised by its reply
+ * pointer, never dispatched, never answered, never a dead letter. */
+static struct mbx_reply ctl_wake;
+
+_Noreturn void act_panic(act_ctx *ctx, const char *reason)
+{
+	if (!ctx || !ctx->jb) {
+		fprintf(stderr, "mailroom: act_panic outside a handler: %s\n", reason ? reason : "?");
+		abort();
+	}
+	tls_panic_reason = reason ? reason : "act_panic";
+	longjmp(*ctx->jb, 1);
+}
+
+void act_i_request_restart(act_actor *a)
+{
+	atomic_store(&a->restart_req, 1);
+	mbx_msg w = {.reply = &ctl_wake};
+	(void)mbx_try_push(a->box, &w, NULL); /* FULL: the actor is busy and sees the flag; CLOSED: stopping */
+}
+
+/* Supervised only, before each message: a requested restart, and wake-ups.
+ * True when msg is a wake-up (skip it). */
+static bool sup_boundary(act_actor *a, const mbx_msg *msg)
+{
+	if (atomic_load(&a->restart_req) && atomic_exchange(&a->restart_req, 0)) {
+		a->sup->restart(a->sup->ctx, &a->state);
+		if (a->b->on_start) {
+			act_ctx sctx = {a, NULL};
+			a->b->on_start(a->state, &sctx);
+		}
+	}
+	return msg->reply == &ctl_wake;
+}
+
+/* Supervised crash: report, wait for the verdict. True: restarted (new
+ * state, same mailbox), keep handling. */
+static bool sup_crashed(act_actor *a, const mbx_msg *msg, const char *reason)
+{
+	mbx_msg copy = *msg;
+	copy.reply = NULL; /* the ask (if any) is already answered */
+	if (a->sup->failed(a->sup->ctx, &copy, reason, &a->state) != ACT_I_RESTART)
+		return false;
+	atomic_store(&a->restart_req, 0); /* fresh state already */
+	if (a->b->on_start) {
+		act_ctx sctx = {a, NULL};
+		a->b->on_start(a->state, &sctx);
+	}
+	return true;
+}
 
 const char *act_strerror(int err)
 {
@@ -175,6 +234,8 @@ act_ref act_retain(act_ref r)
 static void dead_letter(const mbx_msg *msg, void *p)
 {
 	act_actor *a = p;
+	if (msg->reply == &ctl_wake)
+		return; /* supervision wake-up: no content */
 	atomic_fetch_add_explicit(&a->dead_letters, 1, memory_order_relaxed); /* statistic only */
 	act_reply_error(msg, ACT_ESTOPPED);
 }
@@ -213,9 +274,17 @@ void act_release(act_ref r)
 /* Handle one message; returns false when the actor must stop handling. */
 static bool dispatch(act_actor *a, const mbx_msg *msg)
 {
-	act_ctx ctx = {a};
+	jmp_buf jb;
+	act_ctx ctx = {a, &jb};
 	tls_pending = msg->reply;
-	act_result r = a->b->handle(a->state, msg, &ctx);
+	act_result r; /* no local is written between setjmp and a longjmp (-Wclobbered) */
+	if (setjmp(jb) == 0) {
+		r = a->b->handle(a->state, msg, &ctx);
+		if (r == ACT_CRASH)
+			tls_panic_reason = CRASH_RETURNED;
+	} else { /* act_panic unwound here; it set tls_panic_reason */
+		r = ACT_CRASH;
+	}
 	atomic_fetch_add_explicit(&a->handled, 1, memory_order_relaxed); /* statistic; exact after join */
 	if (tls_pending) /* asked, never answered */
 		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
@@ -223,6 +292,8 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box); /* stop accepting; what is queued still drains */
 	} else if (r == ACT_CRASH) {
+		if (a->sup && sup_crashed(a, msg, tls_panic_reason))
+			return true; /* restarted: the queued messages go to the new state */
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box);
 		return false;
@@ -239,6 +310,8 @@ act_i_state act_i_step(act_actor *a, unsigned max)
 	for (unsigned i = 0; i < max; i++) {
 		mbx_status s = mbx_try_pop(a->box, &msg);
 		if (s == MBX_OK) {
+			if (a->sup && sup_boundary(a, &msg))
+				continue;
 			if (!dispatch(a, &msg)) {
 				st = ACT_I_DONE;
 				break;
@@ -257,7 +330,7 @@ act_i_state act_i_step(act_actor *a, unsigned max)
 static void *actor_main(void *p)
 {
 	act_actor *a = p;
-	act_ctx ctx = {a};
+	act_ctx ctx = {a, NULL};
 	tls_current = a;
 	if (a->b->on_start)
 		a->b->on_start(a->state, &ctx);
@@ -271,6 +344,8 @@ static void *actor_main(void *p)
 			dead_letter(&msg, a);
 			break;
 		}
+		if (a->sup && sup_boundary(a, &msg))
+			continue;
 		if (!dispatch(a, &msg))
 			break;
 	}
@@ -287,6 +362,12 @@ static void *actor_main(void *p)
 }
 
 act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt)
+{
+	return act_i_spawn_supervised(b, state, opt, NULL);
+}
+
+act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_options *opt,
+                               const act_i_supervision *sup)
 {
 	act_ref r = {NULL};
 	if (!b || !b->handle) {
@@ -308,6 +389,7 @@ act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt)
 	}
 	a->b = b;
 	a->state = state;
+	a->sup = sup;
 	pthread_mutex_init(&a->late_mu, NULL);
 	atomic_init(&a->refs, 2); /* the caller's handle + the running thread */
 	int e = pthread_create(&a->thread, NULL, actor_main, a);

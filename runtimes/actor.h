@@ -94,6 +94,26 @@ int act_join(act_ref r);
 /* In a handler: the actor running it, and its mailbox kind. */
 act_ref act_self(act_ctx *ctx);
 
+/* In a handler (at any call depth): fail the current message, exactly as if
+ * the handler had returned ACT_CRASH; reason (kept by pointer: a string
+ * literal or one that outlives the actor) goes to the supervisor's
+ * observer and dead-letter hook. It unwinds with longjmp to the dispatch
+ * point set up around every handle() call, so:
+ *  - hold no lock across it (the lock stays held: a later deadlock);
+ *  - whatever the handler allocated and has not stored in the actor's state
+ *    leaks (the supervisor's fini releases only what the state owns), and
+ *    no cleanup of the skipped frames runs;
+ *  - the state may be half-updated: a supervised actor gets a fresh one
+ *    from its factory; an unsupervised one stops as after ACT_CRASH;
+ *  - outside handle() (on_start, on_stop, a foreign thread) it aborts.
+ * Real faults (SIGSEGV, SIGBUS, SIGFPE, abort) are deliberately NOT turned
+ * into crashes: after a wild write the whole address space is suspect, not
+ * just this actor's state, so restarting would build on corrupt memory; and
+ * a signal handler may not longjmp out of arbitrary code (a malloc or a
+ * mailbox lock half-taken) and call non-async-signal-safe functions. The
+ * process dies, loudly, which is the only honest outcome. */
+_Noreturn void act_panic(act_ctx *ctx, const char *reason);
+
 /* Counters (exact once the actor has terminated). */
 typedef struct act_stats {
 	uint64_t handled;      /* messages handled */
@@ -105,5 +125,25 @@ act_stats act_get_stats(act_ref r);
 typedef enum { ACT_I_RUNNING, ACT_I_IDLE, ACT_I_DONE } act_i_state;
 /* Handle up to max messages without blocking (try_pop). */
 act_i_state act_i_step(act_actor *a, unsigned max);
+
+/* ---- internal: supervision hooks (runtimes/supervisor.c uses them) ----
+ * A supervised actor keeps its thread and mailbox across restarts, so a
+ * handle names the child, not the incarnation. On a failure the loop
+ * answers the ask (ACT_ECRASHED), then calls failed() on the actor's own
+ * thread, which blocks until the supervisor decides: ACT_I_RESTART (failed()
+ * has replaced *state; on_start runs again, then the queued messages) or
+ * ACT_I_GIVE_UP (the actor stops as an unsupervised one would). restart() is
+ * called at the next message boundary after act_i_request_restart (a
+ * sibling restarted by one-for-all / rest-for-one). */
+typedef enum { ACT_I_RESTART, ACT_I_GIVE_UP } act_i_verdict;
+typedef struct act_i_supervision {
+	act_i_verdict (*failed)(void *ctx, const mbx_msg *msg, const char *reason, void **state);
+	void (*restart)(void *ctx, void **state);
+	void *ctx;
+} act_i_supervision;
+/* sup must outlive the actor; NULL = act_spawn. */
+act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_options *opt,
+                               const act_i_supervision *sup);
+void act_i_request_restart(act_actor *a);
 
 #endif

@@ -28,7 +28,7 @@ TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 # PNGs scripts/plot writes beside the JSON, in the order the report embeds them.
 PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png",
-              "cpu_util": "cpu_util.png"}
+              "cpu_util": "cpu_util.png", "supervision": "supervision.png"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -284,6 +284,8 @@ def available_plots(res):
         out.append("bank")
     if any(b.values("cpu_util") for b in res.benches.values()):
         out.append("cpu_util")
+    if res.has("supervision"):
+        out.append("supervision")
     return out
 
 

@@ -24,7 +24,7 @@ SPINNERS = ("ck_ring", "ck_fifo", "futex_ring", "vyukov")
 CAP = {"mutex": "none", "ck_ring": "1024", "ck_fifo": "none", "futex_ring": "1024", "vyukov": "none"}
 SHARED = ("shared:mutex", "shared:rwlock", "shared:spin", "shared:atomic")
 ALL_SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
-                 "limit", "vtable")
+                 "limit", "vtable", "supervision")
 
 
 def _specs(scenarios):
@@ -80,6 +80,10 @@ def _specs(scenarios):
         if "counter" in scenarios:
             for c in (1, 2, 4):
                 out.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+        if "supervision" in scenarios:
+            out.append(latency(f"supervision/{m}/restart/manual_time", lat[m] * 10, spin, threads=3))
+            for k in (1000, 10000):
+                out.append(rate(f"supervision/{m}/crash_every:{k}/real_time", 3e6 * (1 + (k > 1000)), 2.0, 3))
     for s in SHARED:
         w = {"shared:mutex": 0.5e6, "shared:rwlock": 0.4e6, "shared:spin": 0.6e6, "shared:atomic": 1.0e6}[s]
         for c in (2, 4):

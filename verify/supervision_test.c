@@ -1,0 +1,584 @@
+/* supervision_test.c: supervisors over every mailbox of the table: restarts
+ * keep the mailbox (order, exactly-once), exact restart counts, strategies
+ * restart exactly the right siblings, intensity escalates up the tree, asks
+ * on a crashing message fail at once, act_panic unwinds like ACT_CRASH. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "actor.h"
+#include "check.h"
+#include "cli.h"
+#include "supervisor.h"
+#include "vutil.h"
+
+static const char *PROG = "mailroom-supervision-test";
+static const int64_t MS = 1000000ll, SEC = 1000000000ll;
+
+enum { T_WORK = 1, T_GET, T_CRASH, T_PANIC };
+enum { MAXC = 8, MAXLOG = 4096, MAXEV = 64 };
+
+/* ---- the observer: counts per (supervisor, kind, child) ---- */
+typedef struct obs {
+	pthread_mutex_t mu;
+	uint64_t cnt[2][4][MAXC]; /* [top=0 / sub=1][kind][child] */
+	uint64_t gave_up[2];
+	const char *last_reason[2][MAXC];
+	uint64_t dl_seq[MAXLOG];
+	const char *dl_reason[MAXLOG];
+	size_t ndl;
+	int64_t delay_ns[MAXEV]; /* RESTARTED.t_ns - crash_ns, child 0 of top */
+	size_t ndelay;
+	act_ref worker; /* latest child 0 of "sub" (retained) */
+	act_ref old_workers[8];
+	size_t nold;
+} obs;
+static obs O = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void obs_reset(void)
+{
+	pthread_mutex_lock(&O.mu);
+	memset(O.cnt, 0, sizeof O.cnt);
+	memset(O.gave_up, 0, sizeof O.gave_up);
+	O.ndl = O.ndelay = O.nold = 0;
+	O.worker = (act_ref){NULL};
+	pthread_mutex_unlock(&O.mu);
+}
+
+static void obs_event(void *ctx, const act_sup_event *ev)
+{
+	(void)ctx;
+	int s = !strcmp(ev->sup_name, "sub");
+	pthread_mutex_lock(&O.mu);
+	if (ev->kind == ACT_SUP_GAVE_UP) {
+		O.gave_up[s]++;
+	} else {
+		CHECK_LT(ev->child, MAXC);
+		O.cnt[s][ev->kind][ev->child]++;
+		if (ev->kind == ACT_SUP_CRASHED)
+			O.last_reason[s][ev->child] = ev->reason;
+		if (ev->kind == ACT_SUP_RESTARTED && !s && ev->child == 0 && ev->crash_ns && O.ndelay < MAXEV)
+			O.delay_ns[O.ndelay++] = ev->t_ns - ev->crash_ns;
+		if (ev->kind == ACT_SUP_STARTED && s && ev->child == 0) {
+			if (O.worker.a) {
+				CHECK_LT(O.nold, 8);
+				O.old_workers[O.nold++] = O.worker;
+			}
+			O.worker = act_retain(ev->ref);
+		}
+	}
+	pthread_mutex_unlock(&O.mu);
+}
+
+static void obs_dead_letter(void *ctx, const act_sup_event *crash, const mbx_msg *m)
+{
+	(void)ctx;
+	CHECK(m->reply == NULL);
+	pthread_mutex_lock(&O.mu);
+	if (!strcmp(crash->sup_name, "top") && O.ndl < MAXLOG) {
+		O.dl_seq[O.ndl] = m->seq;
+		O.dl_reason[O.ndl++] = crash->reason;
+	}
+	pthread_mutex_unlock(&O.mu);
+}
+
+static uint64_t obs_get(int s, act_sup_event_kind k, size_t c)
+{
+	pthread_mutex_lock(&O.mu);
+	uint64_t v = O.cnt[s][k][c];
+	pthread_mutex_unlock(&O.mu);
+	return v;
+}
+
+static void obs_release_workers(void)
+{
+	pthread_mutex_lock(&O.mu);
+	for (size_t i = 0; i < O.nold; i++)
+		act_release(O.old_workers[i]);
+	if (O.worker.a)
+		act_release(O.worker);
+	O.nold = 0;
+	O.worker = (act_ref){NULL};
+	pthread_mutex_unlock(&O.mu);
+}
+
+/* ---- the worker: crashes on every k-th seq (return or nested panic) ---- */
+typedef struct wlog {
+	_Atomic uint64_t inits, finis;
+	uint64_t k;          /* 0: never crashes on T_WORK */
+	uint64_t seqs[MAXLOG]; /* written only by the child's one thread */
+	size_t n;
+} wlog;
+typedef struct wstate {
+	uint64_t incarnation, count;
+	wlog *log;
+} wstate;
+
+static void *w_init(void *arg)
+{
+	wlog *l = arg;
+	wstate *w = calloc(1, sizeof *w);
+	CHECK(w != NULL);
+	w->log = l;
+	w->incarnation = atomic_fetch_add(&l->inits, 1) + 1;
+	return w;
+}
+static void w_fini(void *st)
+{
+	wstate *w = st;
+	atomic_fetch_add(&w->log->finis, 1);
+	free(w);
+}
+
+/* act_panic from a few frames below the handler */
+static __attribute__((noinline)) void inner(act_ctx *ctx) { act_panic(ctx, "boom"); }
+static __attribute__((noinline)) void middle(act_ctx *ctx) { inner(ctx); }
+static __attribute__((noinline)) void deeper(act_ctx *ctx, int depth)
+{
+	(void)depth;
+	middle(ctx);
+}
+
+static act_result w_handle(void *st, const mbx_msg *m, act_ctx *ctx)
+{
+	wstate *w = st;
+	switch (m->tag) {
+	case T_WORK:
+		if (w->log->k && m->seq % w->log->k == 0) {
+			if ((m->seq / w->log->k) & 1)
+				deeper(ctx, 3);
+			return ACT_CRASH;
+		}
+		CHECK_LT(w->log->n, MAXLOG);
+		w->log->seqs[w->log->n++] = m->seq;
+		w->count++;
+		act_reply(m, w->incarnation, w->count);
+		return ACT_CONTINUE;
+	case T_GET:
+		act_reply(m, w->incarnation, w->count);
+		return ACT_CONTINUE;
+	case T_CRASH:
+		return ACT_CRASH;
+	case T_PANIC:
+		deeper(ctx, 2);
+	}
+	CHECK(!"unknown tag");
+	return ACT_CRASH;
+}
+static const act_behavior worker_b = {"worker", w_handle, NULL, NULL};
+
+static act_child_spec wspec(const mbx_ops *ops, const char *name, wlog *l)
+{
+	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1}};
+}
+
+static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy st, const act_child_spec *ch,
+                          size_t n, uint32_t maxr)
+{
+	return (act_sup_spec){.name = name, .strategy = st, .children = ch, .nchildren = n, .max_restarts = maxr,
+	                      .period_ns = 10 * SEC, .observer = obs_event, .dead_letter = obs_dead_letter,
+	                      .options = {ops, 0, -1}};
+}
+
+static void wait_for(int s, act_sup_event_kind k, size_t c, uint64_t want)
+{
+	int64_t deadline = mbx_now_ns() + 10 * SEC;
+	while (obs_get(s, k, c) < want) {
+		CHECK_LT(mbx_now_ns(), deadline);
+		v_sleep_ms(1);
+	}
+}
+
+static void get(act_ref r, uint64_t *inc, uint64_t *count)
+{
+	mbx_msg q = {.tag = T_GET}, rep;
+	CHECK_EQ(act_ask(r, &q, &rep, 10 * SEC), ACT_OK);
+	*inc = rep.a;
+	*count = rep.b;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* Every k-th message crashes: the others are handled exactly once, in order,
+ * by whichever incarnation; restarts and dead letters are exact. */
+static void t_every_kth(const mbx_ops *ops, uint64_t seed)
+{
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	l.k = 3 + seed % 5;
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 100000);
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	uint64_t n = 1500 / V_SCALE;
+	for (uint64_t i = 1; i <= n; i++) {
+		mbx_msg m = {.tag = T_WORK, .seq = i};
+		CHECK_EQ(act_send(w, &m), ACT_OK);
+	}
+	uint64_t inc, count;
+	get(w, &inc, &count);
+	CHECK(act_sup_child(s, 0).a == w.a); /* the handle names the child */
+	uint64_t crashes = n / l.k;
+	size_t j = 0;
+	for (uint64_t i = 1; i <= n; i++)
+		if (i % l.k) {
+			CHECK_LT(j, l.n);
+			CHECK_EQU(l.seqs[j], i);
+			j++;
+		}
+	CHECK_EQU(j, l.n);
+	CHECK_EQU(obs_get(0, ACT_SUP_CRASHED, 0), crashes);
+	CHECK_EQU(obs_get(0, ACT_SUP_RESTARTED, 0), crashes);
+	CHECK_EQU(obs_get(0, ACT_SUP_STARTED, 0), 1);
+	CHECK_EQU(inc, crashes + 1);
+	CHECK_EQU(atomic_load(&l.inits), crashes + 1);
+	CHECK_EQU(atomic_load(&l.finis), crashes);
+	pthread_mutex_lock(&O.mu);
+	CHECK_EQU(O.ndl, crashes);
+	for (size_t d = 0; d < O.ndl; d++) {
+		CHECK_EQU(O.dl_seq[d], (d + 1) * l.k);
+		CHECK(!strcmp(O.dl_reason[d], ((d + 1) & 1) ? "boom" : "handler returned ACT_CRASH"));
+	}
+	pthread_mutex_unlock(&O.mu);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	CHECK_EQU(atomic_load(&l.finis), crashes + 1);
+}
+
+/* The state comes fresh from the factory after a restart. */
+static void t_state_reinit(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	for (uint64_t i = 1; i <= 5; i++) {
+		mbx_msg m = {.tag = T_WORK, .seq = i};
+		CHECK_EQ(act_send(w, &m), ACT_OK);
+	}
+	uint64_t inc, count;
+	get(w, &inc, &count);
+	CHECK_EQU(inc, 1);
+	CHECK_EQU(count, 5);
+	mbx_msg c = {.tag = T_CRASH};
+	CHECK_EQ(act_send(w, &c), ACT_OK);
+	get(w, &inc, &count);
+	CHECK_EQU(inc, 2);
+	CHECK_EQU(count, 0);
+	CHECK_EQU(atomic_load(&l.finis), 1);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	CHECK_EQU(atomic_load(&l.finis), 2);
+}
+
+/* An ask on the crashing message fails at once, even with a long backoff;
+ * asks queued behind it are answered by the new instance. */
+static void t_ask_crash(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
+	sp.backoff_ns = sp.backoff_max_ns = 300 * MS;
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	mbx_msg c = {.tag = T_CRASH}, rep;
+	int64_t t0 = mbx_now_ns();
+	CHECK_EQ(act_ask(w, &c, &rep, 10 * SEC), ACT_ECRASHED);
+	CHECK_LT(mbx_now_ns() - t0, 200 * MS); /* not the backoff, not the timeout */
+	uint64_t inc, count;
+	get(w, &inc, &count);
+	CHECK_GE(mbx_now_ns() - t0, 300 * MS); /* the new instance answered, after the backoff */
+	CHECK_EQU(inc, 2);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+}
+
+/* act_panic from a nested call unwinds like ACT_CRASH, supervised or not. */
+static void t_panic_nested(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	mbx_msg p = {.tag = T_PANIC, .seq = 77}, rep;
+	CHECK_EQ(act_ask(w, &p, &rep, 10 * SEC), ACT_ECRASHED);
+	uint64_t inc, count;
+	get(w, &inc, &count);
+	CHECK_EQU(inc, 2);
+	pthread_mutex_lock(&O.mu);
+	CHECK_EQU(O.ndl, 1);
+	CHECK_EQU(O.dl_seq[0], 77);
+	CHECK(!strcmp(O.dl_reason[0], "boom"));
+	CHECK(!strcmp(O.last_reason[0][0], "boom"));
+	pthread_mutex_unlock(&O.mu);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+
+	/* unsupervised: as ACT_CRASH (the ask fails, the actor stops) */
+	void *st = w_init(&l);
+	act_options o = {ops, 0, -1};
+	act_ref u = act_spawn(&worker_b, st, &o);
+	CHECK(u.a != NULL);
+	CHECK_EQ(act_ask(u, &p, &rep, 10 * SEC), ACT_ECRASHED);
+	mbx_msg q = {.tag = T_GET};
+	CHECK_EQ(act_ask(u, &q, &rep, 10 * SEC), ACT_ESTOPPED);
+	CHECK_EQ(act_join(u), ACT_OK);
+	act_release(u);
+	w_fini(st);
+}
+
+/* Strategies: exactly the right siblings get a fresh state. */
+static void strategy(const mbx_ops *ops, act_sup_strategy stg, size_t crash)
+{
+	obs_reset();
+	enum { N = 4 };
+	static wlog l[N];
+	act_child_spec ch[N];
+	static const char *names[N] = {"c0", "c1", "c2", "c3"};
+	for (size_t i = 0; i < N; i++) {
+		memset(&l[i], 0, sizeof l[i]);
+		ch[i] = wspec(ops, names[i], &l[i]);
+	}
+	act_sup_spec sp = sspec(ops, "top", stg, ch, N, 10);
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	for (size_t i = 0; i < N; i++) {
+		mbx_msg m = {.tag = T_WORK, .seq = 1}, rep;
+		CHECK_EQ(act_ask(act_sup_child(s, i), &m, &rep, 10 * SEC), ACT_OK);
+	}
+	mbx_msg c = {.tag = T_CRASH}, rep;
+	CHECK_EQ(act_ask(act_sup_child(s, crash), &c, &rep, 10 * SEC), ACT_ECRASHED);
+	bool want[N];
+	for (size_t i = 0; i < N; i++) {
+		want[i] = i == crash || stg == ACT_SUP_ONE_FOR_ALL || (stg == ACT_SUP_REST_FOR_ONE && i > crash);
+		if (want[i])
+			wait_for(0, ACT_SUP_RESTARTED, i, 1);
+	}
+	v_sleep_ms(30); /* no late extra restarts */
+	for (size_t i = 0; i < N; i++) {
+		uint64_t inc, count;
+		get(act_sup_child(s, i), &inc, &count);
+		CHECK_EQU(obs_get(0, ACT_SUP_RESTARTED, i), want[i] ? 1 : 0);
+		CHECK_EQU(obs_get(0, ACT_SUP_CRASHED, i), i == crash ? 1 : 0);
+		CHECK_EQU(inc, want[i] ? 2 : 1);
+		CHECK_EQU(count, want[i] ? 0 : 1);
+	}
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	for (size_t i = 0; i < N; i++)
+		CHECK_EQU(atomic_load(&l[i].finis), atomic_load(&l[i].inits));
+}
+static void t_one_for_one(const mbx_ops *ops, uint64_t seed) { strategy(ops, ACT_SUP_ONE_FOR_ONE, seed % 4); }
+static void t_one_for_all(const mbx_ops *ops, uint64_t seed) { strategy(ops, ACT_SUP_ONE_FOR_ALL, seed % 4); }
+static void t_rest_for_one(const mbx_ops *ops, uint64_t seed) { (void)seed; strategy(ops, ACT_SUP_REST_FOR_ONE, 1); }
+
+/* Past its intensity a top-level supervisor stops its children and fails. */
+static void t_give_up(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 2);
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	mbx_msg c = {.tag = T_CRASH};
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(act_send(w, &c), ACT_OK);
+	CHECK_EQ(act_join(act_sup_self(s)), ACT_OK); /* it failed */
+	pthread_mutex_lock(&O.mu);
+	CHECK_EQU(O.gave_up[0], 1);
+	pthread_mutex_unlock(&O.mu);
+	CHECK_EQU(obs_get(0, ACT_SUP_RESTARTED, 0), 2);
+	CHECK_EQU(obs_get(0, ACT_SUP_CRASHED, 0), 3);
+	CHECK_EQ(act_send(w, &c), ACT_ESTOPPED); /* the child was stopped */
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	CHECK_EQU(atomic_load(&l.finis), atomic_load(&l.inits));
+}
+
+/* Trees: a sub-supervisor that gives up fails, and its parent restarts it
+ * (fresh children); the parent's other child is untouched. */
+static void t_escalate(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog lw, lp;
+	memset(&lw, 0, sizeof lw);
+	memset(&lp, 0, sizeof lp);
+	act_child_spec sub_ch[1] = {wspec(ops, "worker", &lw)};
+	act_sup_spec sub = sspec(ops, "sub", ACT_SUP_ONE_FOR_ONE, sub_ch, 1, 2);
+	act_child_spec top_ch[2] = {act_sup_as_child(&sub, "sub"), wspec(ops, "peer", &lp)};
+	act_sup_spec top = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, top_ch, 2, 5);
+	act_sup *s = act_sup_start(&top);
+	CHECK(s != NULL);
+	pthread_mutex_lock(&O.mu);
+	act_ref w1 = act_retain(O.worker);
+	pthread_mutex_unlock(&O.mu);
+	CHECK(w1.a != NULL);
+	mbx_msg c = {.tag = T_CRASH};
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(act_send(w1, &c), ACT_OK);
+	wait_for(0, ACT_SUP_RESTARTED, 0, 1); /* the parent restarted "sub" */
+	wait_for(1, ACT_SUP_STARTED, 0, 2);   /* which started a fresh worker */
+	pthread_mutex_lock(&O.mu);
+	CHECK_EQU(O.gave_up[1], 1);
+	CHECK_EQU(O.gave_up[0], 0);
+	CHECK(!strcmp(O.last_reason[0][0], "restart intensity exceeded"));
+	act_ref w2 = act_retain(O.worker);
+	pthread_mutex_unlock(&O.mu);
+	CHECK(w2.a != w1.a);
+	CHECK_EQU(obs_get(1, ACT_SUP_RESTARTED, 0), 2);
+	CHECK_EQU(obs_get(1, ACT_SUP_CRASHED, 0), 3);
+	CHECK_EQU(obs_get(0, ACT_SUP_CRASHED, 0), 1);
+	CHECK_EQ(act_send(w1, &c), ACT_ESTOPPED);
+	uint64_t inc, count;
+	get(w2, &inc, &count);
+	CHECK_EQU(count, 0);
+	get(act_sup_child(s, 1), &inc, &count);
+	CHECK_EQU(inc, 1); /* the peer was not restarted */
+	CHECK_EQU(obs_get(0, ACT_SUP_RESTARTED, 1), 0);
+	act_release(w1);
+	act_release(w2);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	obs_release_workers();
+	CHECK_EQU(atomic_load(&lw.finis), atomic_load(&lw.inits));
+	CHECK_EQU(atomic_load(&lp.finis), atomic_load(&lp.inits));
+}
+
+/* Exponential backoff with a cap; stop interrupts a pending backoff. */
+static void t_backoff(const mbx_ops *ops, uint64_t seed)
+{
+	(void)seed;
+	obs_reset();
+	static wlog l;
+	memset(&l, 0, sizeof l);
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
+	sp.backoff_ns = 4 * MS;
+	sp.backoff_max_ns = 16 * MS;
+	act_sup *s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	act_ref w = act_sup_child(s, 0);
+	mbx_msg c = {.tag = T_CRASH};
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(act_send(w, &c), ACT_OK);
+	uint64_t inc, count;
+	get(w, &inc, &count);
+	CHECK_EQU(inc, 6);
+	static const int64_t want[5] = {4, 8, 16, 16, 16};
+	pthread_mutex_lock(&O.mu);
+	CHECK_EQU(O.ndelay, 5);
+	for (int i = 0; i < 5; i++)
+		CHECK_GE(O.delay_ns[i], want[i] * MS);
+	pthread_mutex_unlock(&O.mu);
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+
+	/* a 5 s backoff in progress: stop returns promptly */
+	sp.backoff_ns = sp.backoff_max_ns = 5 * SEC;
+	s = act_sup_start(&sp);
+	CHECK(s != NULL);
+	mbx_msg r;
+	CHECK_EQ(act_ask(act_sup_child(s, 0), &c, &r, 10 * SEC), ACT_ECRASHED);
+	v_sleep_ms(20);
+	int64_t t0 = mbx_now_ns();
+	CHECK_EQ(act_sup_stop(s), ACT_OK);
+	CHECK_LT(mbx_now_ns() - t0, 2 * SEC);
+	CHECK_EQU(atomic_load(&l.finis), atomic_load(&l.inits));
+}
+
+/* ---------------------------------------------------------------- driver */
+typedef struct { const char *name; void (*fn)(const mbx_ops *, uint64_t); unsigned timeout; } test_def;
+static const test_def tests[] = {
+	{"every_kth", t_every_kth, 60},
+	{"state_reinit", t_state_reinit, 60},
+	{"ask_crash", t_ask_crash, 60},
+	{"panic_nested", t_panic_nested, 60},
+	{"one_for_one", t_one_for_one, 60},
+	{"one_for_all", t_one_for_all, 60},
+	{"rest_for_one", t_rest_for_one, 60},
+	{"give_up", t_give_up, 60},
+	{"escalate", t_escalate, 60},
+	{"backoff", t_backoff, 60},
+};
+enum { NTESTS = sizeof tests / sizeof tests[0] };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: %s [--list] [--mailbox NAME] [--test NAME] [--seed S]\n"
+	        "  --list          print 'mailbox/test timeout args...' for ctest\n"
+	        "  --mailbox NAME  only this mailbox (default: every mailbox in the table)\n"
+	        "  --test NAME     only this test (default: all)\n"
+	        "  --seed S        seed (default: from the clock; printed)\n"
+	        "  --help          this text\n",
+	        PROG);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mb = NULL, *tn = NULL;
+	uint64_t seed = 0;
+	bool list = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--list"))
+			list = true;
+		else if (!strcmp(argv[i], "--mailbox"))
+			mb = cli_value(PROG, argc, argv, &i);
+		else if (!strcmp(argv[i], "--test"))
+			tn = cli_value(PROG, argc, argv, &i);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = cli_u64(PROG, "--seed", cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else
+			cli_die(PROG, "unknown argument '%s'%s", argv[i], "");
+	}
+	if (mb && !mbx_find(mb))
+		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
+	bool tfound = !tn;
+	for (int t = 0; t < NTESTS && !tfound; t++)
+		tfound = !strcmp(tests[t].name, tn);
+	if (!tfound)
+		cli_die(PROG, "unknown test '%s'%s", tn, "");
+	if (!seed)
+		seed = v_seed_from_clock();
+	int ran = 0;
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		if (mb && strcmp(o->name, mb))
+			continue;
+		for (int t = 0; t < NTESTS; t++) {
+			if (tn && strcmp(tests[t].name, tn))
+				continue;
+			if (list) {
+				printf("%s/%s %u --mailbox %s --test %s\n", o->name, tests[t].name,
+				       tests[t].timeout * (V_SCALE > 1 ? 3 : 1), o->name, tests[t].name);
+				continue;
+			}
+			printf("supervision %s/%s seed=%llu (replay: --mailbox %s --test %s --seed %llu)\n", o->name,
+			       tests[t].name, (unsigned long long)seed, o->name, tests[t].name,
+			       (unsigned long long)seed);
+			fflush(stdout);
+			tests[t].fn(o, seed);
+			ran++;
+		}
+	}
+	if (!list)
+		printf("%d passed, 0 failed\n", ran);
+	return 0;
+}
