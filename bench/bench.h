@@ -57,7 +57,7 @@ struct bn_case {
 	const wl_backend *backend; /* bank/counter/kv */
 	int pin;                   /* BN_PIN_* (pingpong) */
 	int call;                  /* BN_CALL_* (vtable) */
-	int probe;                 /* BN_PROBE_* (limit) */
+	int probe;                 /* BN_PROBE_* (limit); oneshot: the slot kind */
 	uint32_t producers;        /* fanin */
 	uint32_t cap;              /* mailbox capacity, BN_CAP_NONE, or 0 = the kind's default */
 	uint32_t burst;            /* burst size; supervision: crash every <burst> messages */
@@ -176,6 +176,6 @@ mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
 extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;
 extern const bn_scenario bn_sc_bank, bn_sc_counter, bn_sc_kv;
 extern const bn_scenario bn_sc_limit, bn_sc_vtable;
-extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream;
+extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot;
 
 #endif

@@ -194,6 +194,9 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 		emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .spin = -1, .burst = 10000},
 		     "supervision/%s/crash_every:10000", o->name);
 	}
+	static const char *const slot_name[] = {"futex", "condvar", "condvar_spin"};
+	for (int k = 0; k < 3; k++) /* the reply slot of act_ask, alone (scen_oneshot.c) */
+		emit(&e, (bn_case){.sc = &bn_sc_oneshot, .probe = k}, "oneshot/probe/slot:%s", slot_name[k]);
 	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_SPIN}, "limit/probe/spin");
 	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_FUTEX}, "limit/probe/futex");
 	if (mbx_find("futex_ring")) {

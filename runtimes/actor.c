@@ -25,7 +25,11 @@
  * Waiting is spin-then-futex on `state` (futex chosen over mutex+condvar:
  * no lock on the reply path, one syscall only when the asker really sleeps).
  * ---------------------------------------------------------------------- */
-enum { SLOT_WAITING = 0, SLOT_DONE = 1, SLOT_ABANDONED = 2 };
+/* WAITING -> DONE (replier) | ABANDONED (asker's timeout); WAITING ->
+ * SLEEPING (asker about to futex_wait) -> DONE | ABANDONED. The replier
+ * makes the wake syscall only when it takes the slot from SLEEPING, so an
+ * asker that is still spinning costs the replier no syscall. */
+enum { SLOT_WAITING = 0, SLOT_DONE = 1, SLOT_ABANDONED = 2, SLOT_SLEEPING = 3 };
 
 struct mbx_reply {
 	_Atomic uint32_t state;   /* WAITING -> DONE (replier) | ABANDONED (asker) */
@@ -98,11 +102,17 @@ static void slot_complete(struct mbx_reply *s, int err, uint64_t a, uint64_t b)
 	}
 	s->err = err;
 	s->value = (mbx_msg){.tag = 0, .a = a, .b = b};
-	uint32_t expect = SLOT_WAITING;
-	/* release: publishes err/value to the asker's acquire load of state */
-	if (atomic_compare_exchange_strong_explicit(&s->state, &expect, SLOT_DONE, memory_order_release,
-	                                            memory_order_relaxed))
-		mbx_futex_wake(&s->state, 1);
+	/* relaxed: only selects the CAS below, which carries the ordering */
+	uint32_t expect = atomic_load_explicit(&s->state, memory_order_relaxed);
+	while (expect == SLOT_WAITING || expect == SLOT_SLEEPING) {
+		/* release: publishes err/value to the asker's acquire load of state */
+		if (atomic_compare_exchange_weak_explicit(&s->state, &expect, SLOT_DONE, memory_order_release,
+		                                          memory_order_relaxed)) {
+			if (expect == SLOT_SLEEPING)
+				mbx_futex_wake(&s->state, 1);
+			break;
+		}
+	}
 	slot_unref(s);
 }
 
@@ -463,7 +473,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			break;
 		int64_t left = deadline - mbx_now_ns();
 		if (left <= 0) {
-			uint32_t expect = SLOT_WAITING;
+			uint32_t expect = st; /* WAITING or SLEEPING */
 			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
 				slot_cache(NULL); /* the replier frees it */
 				slot_unref(s);
@@ -476,9 +486,16 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		} else if (atomic_load(&to.a->thread_done)) {
 			drain_late(to.a); /* our push landed after the actor's last drain */
 		} else {
+			/* announce the sleep, so the replier knows to wake us; relaxed:
+			 * the DONE that may beat it is read by the acquire load above */
+			uint32_t expect = SLOT_WAITING;
+			if (st == SLOT_WAITING &&
+			    !atomic_compare_exchange_strong_explicit(&s->state, &expect, SLOT_SLEEPING,
+			                                             memory_order_relaxed, memory_order_relaxed))
+				continue; /* answered meanwhile */
 			/* bounded sleep: a push that lands after the actor's final drain
 			 * is noticed within 10 ms instead of at the deadline */
-			mbx_futex_wait(&s->state, SLOT_WAITING, left < 10000000 ? left : 10000000);
+			mbx_futex_wait(&s->state, SLOT_SLEEPING, left < 10000000 ? left : 10000000);
 		}
 	}
 	if (s->err == ACT_OK && reply)
