@@ -1,4 +1,4 @@
-/* check.h: oracles that abort. Unlike assert(), these never vanish under
+/* check.h: oracles that abort. Unlike the standard assert macro, these never vanish under
  * NDEBUG, and they print both values before aborting. */
 #ifndef MAILROOM_CHECK_H
 #define MAILROOM_CHECK_H

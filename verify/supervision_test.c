@@ -11,6 +11,7 @@
 #include "check.h"
 #include "cli.h"
 #include "supervisor.h"
+#include "suite.h"
 #include "vutil.h"
 
 static const char *PROG = "mailroom-supervision-test";
@@ -501,84 +502,28 @@ static void t_backoff(const mbx_ops *ops, uint64_t seed)
 }
 
 /* ---------------------------------------------------------------- driver */
-typedef struct { const char *name; void (*fn)(const mbx_ops *, uint64_t); unsigned timeout; } test_def;
+typedef struct { v_test t; void (*fn)(const mbx_ops *, uint64_t); } test_def;
 static const test_def tests[] = {
-	{"every_kth", t_every_kth, 60},
-	{"state_reinit", t_state_reinit, 60},
-	{"ask_crash", t_ask_crash, 60},
-	{"panic_nested", t_panic_nested, 60},
-	{"one_for_one", t_one_for_one, 60},
-	{"one_for_all", t_one_for_all, 60},
-	{"rest_for_one", t_rest_for_one, 60},
-	{"give_up", t_give_up, 60},
-	{"escalate", t_escalate, 60},
-	{"backoff", t_backoff, 60},
+	{{"every_kth", 60, 0}, t_every_kth},
+	{{"state_reinit", 60, 0}, t_state_reinit},
+	{{"ask_crash", 60, 0}, t_ask_crash},
+	{{"panic_nested", 60, 0}, t_panic_nested},
+	{{"one_for_one", 60, 0}, t_one_for_one},
+	{{"one_for_all", 60, 0}, t_one_for_all},
+	{{"rest_for_one", 60, 0}, t_rest_for_one},
+	{{"give_up", 60, 0}, t_give_up},
+	{{"escalate", 60, 0}, t_escalate},
+	{{"backoff", 60, 0}, t_backoff},
 };
-enum { NTESTS = sizeof tests / sizeof tests[0] };
 
-static void usage(FILE *f)
+static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 {
-	fprintf(f,
-	        "usage: %s [--list] [--mailbox NAME] [--test NAME] [--seed S]\n"
-	        "  --list          print 'mailbox/test timeout args...' for ctest\n"
-	        "  --mailbox NAME  only this mailbox (default: every mailbox in the table)\n"
-	        "  --test NAME     only this test (default: all)\n"
-	        "  --seed S        seed (default: from the clock; printed)\n"
-	        "  --help          this text\n",
-	        PROG);
+	((const test_def *)(const void *)t)->fn(c->ops, seed);
 }
 
 int main(int argc, char **argv)
 {
-	const char *mb = NULL, *tn = NULL;
-	uint64_t seed = 0;
-	bool list = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--list"))
-			list = true;
-		else if (!strcmp(argv[i], "--mailbox"))
-			mb = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--test"))
-			tn = cli_value(PROG, argc, argv, &i);
-		else if (!strcmp(argv[i], "--seed"))
-			seed = cli_u64(PROG, "--seed", cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else
-			cli_die(PROG, "unknown argument '%s'%s", argv[i], "");
-	}
-	if (mb && !mbx_find(mb))
-		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
-	bool tfound = !tn;
-	for (int t = 0; t < NTESTS && !tfound; t++)
-		tfound = !strcmp(tests[t].name, tn);
-	if (!tfound)
-		cli_die(PROG, "unknown test '%s'%s", tn, "");
-	if (!seed)
-		seed = v_seed_from_clock();
-	int ran = 0;
-	for (size_t k = 0; mbx_table[k]; k++) {
-		const mbx_ops *o = mbx_table[k];
-		if (mb && strcmp(o->name, mb))
-			continue;
-		for (int t = 0; t < NTESTS; t++) {
-			if (tn && strcmp(tests[t].name, tn))
-				continue;
-			if (list) {
-				printf("%s/%s %u --mailbox %s --test %s\n", o->name, tests[t].name,
-				       tests[t].timeout * (V_SCALE > 1 ? 3 : 1), o->name, tests[t].name);
-				continue;
-			}
-			printf("supervision %s/%s seed=%llu (replay: --mailbox %s --test %s --seed %llu)\n", o->name,
-			       tests[t].name, (unsigned long long)seed, o->name, tests[t].name,
-			       (unsigned long long)seed);
-			fflush(stdout);
-			tests[t].fn(o, seed);
-			ran++;
-		}
-	}
-	if (!list)
-		printf("%d passed, 0 failed\n", ran);
-	return 0;
+	v_suite s = {.prog = PROG, .label = "supervision", .test_flag = "--test", V_SUITE_TESTS(tests),
+	             .run = run_test};
+	return v_suite_main(&s, argc, argv);
 }
