@@ -182,6 +182,24 @@ static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy
 	                      .options = {ops, 0, -1}};
 }
 
+/* The setup most tests share: one worker (log l, crashing every k-th message
+ * if k) under a one-for-one supervisor; resets the observer and the log. */
+static act_sup *start_one(const mbx_ops *ops, wlog *l, uint64_t k, uint32_t maxr, int64_t backoff_ns,
+                          int64_t backoff_max_ns, act_ref *w)
+{
+	obs_reset();
+	memset(l, 0, sizeof *l);
+	l->k = k;
+	act_child_spec ch[1] = {wspec(ops, "w", l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, maxr);
+	sp.backoff_ns = backoff_ns;
+	sp.backoff_max_ns = backoff_max_ns;
+	act_sup *s = act_sup_start(&sp); /* copies the child specs */
+	CHECK(s != NULL);
+	*w = act_sup_child(s, 0);
+	return s;
+}
+
 static void wait_for(int s, act_sup_event_kind k, size_t c, uint64_t want)
 {
 	int64_t deadline = mbx_now_ns() + 10 * SEC;
@@ -205,15 +223,9 @@ static void get(act_ref r, uint64_t *inc, uint64_t *count)
  * by whichever incarnation; restarts and dead letters are exact. */
 static void t_every_kth(const mbx_ops *ops, uint64_t seed)
 {
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	l.k = 3 + seed % 5;
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 100000);
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 3 + seed % 5, 100000, 0, 0, &w);
 	uint64_t n = 1500 / V_SCALE;
 	for (uint64_t i = 1; i <= n; i++) {
 		mbx_msg m = {.tag = T_WORK, .seq = i};
@@ -252,14 +264,9 @@ static void t_every_kth(const mbx_ops *ops, uint64_t seed)
 static void t_state_reinit(const mbx_ops *ops, uint64_t seed)
 {
 	(void)seed;
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 0, 10, 0, 0, &w);
 	for (uint64_t i = 1; i <= 5; i++) {
 		mbx_msg m = {.tag = T_WORK, .seq = i};
 		CHECK_EQ(act_send(w, &m), ACT_OK);
@@ -283,15 +290,9 @@ static void t_state_reinit(const mbx_ops *ops, uint64_t seed)
 static void t_ask_crash(const mbx_ops *ops, uint64_t seed)
 {
 	(void)seed;
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
-	sp.backoff_ns = sp.backoff_max_ns = 300 * MS;
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 0, 10, 300 * MS, 300 * MS, &w);
 	mbx_msg c = {.tag = T_CRASH}, rep;
 	int64_t t0 = mbx_now_ns();
 	CHECK_EQ(act_ask(w, &c, &rep, 10 * SEC), ACT_ECRASHED);
@@ -307,14 +308,9 @@ static void t_ask_crash(const mbx_ops *ops, uint64_t seed)
 static void t_panic_nested(const mbx_ops *ops, uint64_t seed)
 {
 	(void)seed;
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 0, 10, 0, 0, &w);
 	mbx_msg p = {.tag = T_PANIC, .seq = 77}, rep;
 	CHECK_EQ(act_ask(w, &p, &rep, 10 * SEC), ACT_ECRASHED);
 	uint64_t inc, count;
@@ -389,14 +385,9 @@ static void t_rest_for_one(const mbx_ops *ops, uint64_t seed) { (void)seed; stra
 static void t_give_up(const mbx_ops *ops, uint64_t seed)
 {
 	(void)seed;
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 2);
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 0, 2, 0, 0, &w);
 	mbx_msg c = {.tag = T_CRASH};
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(act_send(w, &c), ACT_OK);
@@ -464,16 +455,9 @@ static void t_escalate(const mbx_ops *ops, uint64_t seed)
 static void t_backoff(const mbx_ops *ops, uint64_t seed)
 {
 	(void)seed;
-	obs_reset();
 	static wlog l;
-	memset(&l, 0, sizeof l);
-	act_child_spec ch[1] = {wspec(ops, "w", &l)};
-	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
-	sp.backoff_ns = 4 * MS;
-	sp.backoff_max_ns = 16 * MS;
-	act_sup *s = act_sup_start(&sp);
-	CHECK(s != NULL);
-	act_ref w = act_sup_child(s, 0);
+	act_ref w;
+	act_sup *s = start_one(ops, &l, 0, 10, 4 * MS, 16 * MS, &w);
 	mbx_msg c = {.tag = T_CRASH};
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ(act_send(w, &c), ACT_OK);
@@ -488,7 +472,10 @@ static void t_backoff(const mbx_ops *ops, uint64_t seed)
 	pthread_mutex_unlock(&O.mu);
 	CHECK_EQ(act_sup_stop(s), ACT_OK);
 
-	/* a 5 s backoff in progress: stop returns promptly */
+	/* a 5 s backoff in progress: stop returns promptly (same log: the
+	 * inits/finis balance below spans both supervisors) */
+	act_child_spec ch[1] = {wspec(ops, "w", &l)};
+	act_sup_spec sp = sspec(ops, "top", ACT_SUP_ONE_FOR_ONE, ch, 1, 10);
 	sp.backoff_ns = sp.backoff_max_ns = 5 * SEC;
 	s = act_sup_start(&sp);
 	CHECK(s != NULL);
