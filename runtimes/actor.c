@@ -414,25 +414,28 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	return r;
 }
 
-int act_send(act_ref to, const mbx_msg *msg)
+/* A mailbox answer as the actor layer's error (CLOSED: the actor stopped). */
+static int act_err_of(mbx_status s)
 {
-	if (!to.a || !msg)
-		return ACT_EINVAL;
-	mbx_msg m = *msg;
-	m.reply = NULL;
-	mbx_status s = mbx_push(to.a->box, &m, NULL);
-	return s == MBX_OK ? ACT_OK : s == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+	switch (s) {
+	case MBX_OK: return ACT_OK;
+	case MBX_FULL: return ACT_EFULL;
+	case MBX_NOMEM: return ACT_ENOMEM;
+	default: return ACT_ESTOPPED;
+	}
 }
 
-int act_try_send(act_ref to, const mbx_msg *msg)
+static int send_impl(act_ref to, const mbx_msg *msg, bool block)
 {
 	if (!to.a || !msg)
 		return ACT_EINVAL;
 	mbx_msg m = *msg;
 	m.reply = NULL;
-	mbx_status s = mbx_try_push(to.a->box, &m, NULL);
-	return s == MBX_OK ? ACT_OK : s == MBX_FULL ? ACT_EFULL : s == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+	return act_err_of(block ? mbx_push(to.a->box, &m, NULL) : mbx_try_push(to.a->box, &m, NULL));
 }
+
+int act_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, true); }
+int act_try_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, false); }
 
 int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 {
@@ -464,7 +467,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 	}
 	if (ps != MBX_OK) {
 		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
-		return ps == MBX_NOMEM ? ACT_ENOMEM : ACT_ESTOPPED;
+		return act_err_of(ps); /* not OK, not FULL: CLOSED or NOMEM */
 	}
 	for (unsigned spin = 0;; spin++) {
 		/* acquire: pairs with the replier's release CAS in slot_complete */
