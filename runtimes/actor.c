@@ -1,5 +1,6 @@
-/* actor.c: thread-per-actor runtime over any mailbox of the table, and the
- * one-shot reply slot behind ask. */
+/* actor.c: the actor runtime over any mailbox of the table, in both
+ * execution modes (a thread per actor, or a task on a pool: pool.c runs the
+ * turns this file defines), and the one-shot reply slot behind ask. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -7,12 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
+#include <pool.h>
 #include <time.h>
 
 #include "actor.h"
 #include "check.h"
 #include "mbx_sync.h"
+#include "pool.h"
 
 /* ------------------------------------------------------------------------
  * The one-shot reply slot.
@@ -68,9 +70,12 @@ static void slot_unref(struct mbx_reply *s)
 		free(s);
 }
 
+/* The slot of an ask in flight is out of the cache (tls_slot), so an ask
+ * nested inside it (a pooled worker helping) takes another one. */
 static struct mbx_reply *slot_get(void)
 {
 	struct mbx_reply *s = tls_slot;
+	tls_slot = NULL; /* in use; the key still names it until slot_put_back */
 	/* acquire: pairs with the replier's acq_rel fetch_sub in slot_unref */
 	if (s && atomic_load_explicit(&s->refs, memory_order_acquire) != 1) {
 		slot_cache(NULL);
@@ -83,12 +88,23 @@ static struct mbx_reply *slot_get(void)
 			return NULL;
 		atomic_init(&s->refs, 1);
 		slot_cache(s);
+		tls_slot = NULL; /* in use */
 	}
 	atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_relaxed); /* published by the send's release */
 	atomic_store_explicit(&s->replied, 0, memory_order_relaxed);          /* published by the send's release */
 	s->err = 0;
 	atomic_store_explicit(&s->refs, 2, memory_order_relaxed); /* published by the send's release */
 	return s;
+}
+
+/* The ask is over and we still hold our reference: cache the slot again,
+ * unless a nested ask cached its own meanwhile. */
+static void slot_put_back(struct mbx_reply *s)
+{
+	if (!tls_slot)
+		slot_cache(s);
+	else
+		slot_unref(s);
 }
 
 /* Answer (or fail) the ask; consumes the message's reference. */
@@ -148,6 +164,11 @@ struct act_actor {
 	/* ---- supervision (supervisor.c): NULL / 0 for a plain actor ---- */
 	const act_i_supervision *sup;
 	_Atomic int restart_req; /* act_i_request_restart: restart at the next message boundary */
+	/* ---- pooled mode: NULL pool = thread per actor ---- */
+	act_pool *pool;
+	pool_task task;
+	bool started;               /* on_start has run (touched by the running turn only) */
+	_Atomic uint32_t done_word; /* 1 once terminated; joiners futex-wait on it */
 };
 
 struct act_ctx {
@@ -261,7 +282,7 @@ static void drain_late(act_actor *a)
 
 static void actor_free(act_actor *a)
 {
-	if (!atomic_exchange(&a->joined, 1)) {
+	if (!a->pool && !atomic_exchange(&a->joined, 1)) {
 		if (tls_current == a || pthread_equal(pthread_self(), a->thread))
 			pthread_detach(a->thread);
 		else
@@ -286,6 +307,7 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 {
 	jmp_buf jb;
 	act_ctx ctx = {a, &jb};
+	struct mbx_reply *outer = tls_pending; /* a pooled worker may run this inside another handler */
 	tls_pending = msg->reply;
 	act_result r; /* no local is written between setjmp and a longjmp (-Wclobbered) */
 	if (setjmp(jb) == 0) {
@@ -298,6 +320,7 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	atomic_fetch_add_explicit(&a->handled, 1, memory_order_relaxed); /* statistic; exact after join */
 	if (tls_pending) /* asked, never answered */
 		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
+	tls_pending = outer;
 	if (r == ACT_STOP) {
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box); /* stop accepting; what is queued still drains */
@@ -337,6 +360,19 @@ act_i_state act_i_step(act_actor *a, unsigned max)
 	return st;
 }
 
+/* After the last message: on_stop, close, dead-letter what raced the close,
+ * and pass the consumer role on (both modes). */
+static void finish(act_actor *a, act_ctx *ctx)
+{
+	if (a->b->on_stop)
+		a->b->on_stop(a->state, ctx);
+	mbx_close(a->box);
+	pthread_mutex_lock(&a->late_mu);
+	mbx_drain(a->box, dead_letter, a); /* after a crash, or pushes that raced close */
+	atomic_store(&a->thread_done, 1);  /* under late_mu: the consumer role passes on */
+	pthread_mutex_unlock(&a->late_mu);
+}
+
 static void *actor_main(void *p)
 {
 	act_actor *a = p;
@@ -359,16 +395,54 @@ static void *actor_main(void *p)
 		if (!dispatch(a, &msg))
 			break;
 	}
-	if (a->b->on_stop)
-		a->b->on_stop(a->state, &ctx);
-	mbx_close(a->box);
-	pthread_mutex_lock(&a->late_mu);
-	mbx_drain(a->box, dead_letter, a); /* after a crash, or pushes that raced close */
-	atomic_store(&a->thread_done, 1);  /* under late_mu: the consumer role passes on */
-	pthread_mutex_unlock(&a->late_mu);
+	finish(a, &ctx);
 	tls_current = NULL;
 	act_release((act_ref){a});
 	return NULL;
+}
+
+/* ---- the pooled mode: one turn, as pool.c runs it ---- */
+static act_actor *task_actor(pool_task *t)
+{
+	return (act_actor *)(void *)((char *)t - offsetof(act_actor, task));
+}
+
+pool_turn act_i_turn(pool_task *t, unsigned batch)
+{
+	act_actor *a = task_actor(t);
+	if (!a->started) {
+		a->started = true;
+		act_ctx ctx = {a, NULL};
+		act_actor *prev = tls_current;
+		tls_current = a;
+		if (a->b->on_start)
+			a->b->on_start(a->state, &ctx);
+		tls_current = prev;
+	}
+	/* relaxed: our own counter (this turn is its only writer now) */
+	uint64_t before = atomic_load_explicit(&a->handled, memory_order_relaxed);
+	act_i_state st = act_i_step(a, batch);
+	if (st == ACT_I_IDLE)
+		return POOL_TURN_EMPTY;
+	if (st == ACT_I_RUNNING) {
+		if (atomic_load_explicit(&a->handled, memory_order_relaxed) == before) /* our own counter */
+			sched_yield(); /* RETRY at once: a producer is mid-push, maybe preempted */
+		return POOL_TURN_MORE;
+	}
+	act_ctx ctx = {a, NULL};
+	act_actor *prev = tls_current;
+	tls_current = a;
+	finish(a, &ctx);
+	tls_current = prev;
+	return POOL_TURN_DONE;
+}
+
+void act_i_finished(pool_task *t)
+{
+	act_actor *a = task_actor(t);
+	atomic_store(&a->done_word, 1); /* seq_cst: joiners read it, then the actor's state */
+	mbx_futex_wake(&a->done_word, INT32_MAX);
+	act_release((act_ref){a}); /* the running reference */
 }
 
 act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt)
@@ -401,7 +475,13 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	a->state = state;
 	a->sup = sup;
 	pthread_mutex_init(&a->late_mu, NULL);
-	atomic_init(&a->refs, 2); /* the caller's handle + the running thread */
+	atomic_init(&a->refs, 2); /* the caller's handle + the running thread or task */
+	if (opt && opt->pool && !sup) {
+		a->pool = opt->pool;
+		pool_i_start(a->pool, &a->task); /* its first turn runs on_start */
+		r.a = a;
+		return r;
+	}
 	int e = pthread_create(&a->thread, NULL, actor_main, a);
 	if (e) {
 		mbx_destroy(a->box);
@@ -425,13 +505,50 @@ static int act_err_of(mbx_status s)
 	}
 }
 
+/* A pooled target is scheduled when the push found its mailbox empty. */
+static void woke(act_actor *a, bool was_empty)
+{
+	if (was_empty && a->pool && !pool_i_wake(a->pool, &a->task))
+		drain_late(a); /* terminated: the push landed after its last drain */
+}
+
+/* A worker waiting inside a handler runs other turns meanwhile (pool.c),
+ * then naps; elsewhere: yield, then nap. */
+static void wait_a_little(unsigned i)
+{
+	if (pool_i_help())
+		return;
+	if (i < 64) {
+		sched_yield();
+	} else {
+		struct timespec ts = {0, 50000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static mbx_status push_to(act_actor *a, const mbx_msg *m, bool block)
+{
+	bool was_empty = false;
+	mbx_status s;
+	if (block && pool_i_on_worker()) {
+		/* never park a worker on a full mailbox: its consumer may need it */
+		for (unsigned i = 0; (s = mbx_try_push(a->box, m, &was_empty)) == MBX_FULL; i++)
+			wait_a_little(i);
+	} else {
+		s = block ? mbx_push(a->box, m, &was_empty) : mbx_try_push(a->box, m, &was_empty);
+	}
+	if (s == MBX_OK)
+		woke(a, was_empty);
+	return s;
+}
+
 static int send_impl(act_ref to, const mbx_msg *msg, bool block)
 {
 	if (!to.a || !msg)
 		return ACT_EINVAL;
 	mbx_msg m = *msg;
 	m.reply = NULL;
-	return act_err_of(block ? mbx_push(to.a->box, &m, NULL) : mbx_try_push(to.a->box, &m, NULL));
+	return act_err_of(push_to(to.a, &m, block));
 }
 
 int act_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, true); }
@@ -452,13 +569,15 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 	/* The push honours the deadline too: a full mailbox whose actor is stuck
 	 * must not keep the asker past its timeout. */
 	mbx_status ps;
-	for (unsigned i = 0; (ps = mbx_try_push(to.a->box, &m, NULL)) == MBX_FULL; i++) {
+	bool was_empty = false;
+	for (unsigned i = 0; (ps = mbx_try_push(to.a->box, &m, &was_empty)) == MBX_FULL; i++) {
 		int64_t left = deadline - mbx_now_ns();
 		if (left <= 0) {
 			atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
+			slot_put_back(s);
 			return ACT_ETIMEOUT;
 		}
-		if (i < 64) {
+		if (pool_i_help() || i < 64) {
 			sched_yield();
 		} else {
 			struct timespec ts = {0, left < 200000 ? left : 200000}; /* back off up to 0.2 ms */
@@ -467,8 +586,11 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 	}
 	if (ps != MBX_OK) {
 		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
+		slot_put_back(s);
 		return act_err_of(ps); /* not OK, not FULL: CLOSED or NOMEM */
 	}
+	woke(to.a, was_empty);
+	bool worker = pool_i_on_worker();
 	for (unsigned spin = 0;; spin++) {
 		/* acquire: pairs with the replier's release CAS in slot_complete */
 		uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -478,7 +600,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		if (left <= 0) {
 			uint32_t expect = st; /* WAITING or SLEEPING */
 			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
-				slot_cache(NULL); /* the replier frees it */
+				slot_cache(tls_slot); /* the key must not keep s: the replier frees it */
 				slot_unref(s);
 				return ACT_ETIMEOUT;
 			}
@@ -486,6 +608,8 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		}
 		if (spin < 256) {
 			mbx_cpu_relax();
+		} else if (worker && pool_i_help()) {
+			continue; /* ran another actor's turn (maybe the one we asked) */
 		} else if (atomic_load(&to.a->thread_done)) {
 			drain_late(to.a); /* our push landed after the actor's last drain */
 		} else {
@@ -497,13 +621,17 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			                                             memory_order_relaxed, memory_order_relaxed))
 				continue; /* answered meanwhile */
 			/* bounded sleep: a push that lands after the actor's final drain
-			 * is noticed within 10 ms instead of at the deadline */
-			mbx_futex_wait(&s->state, SLOT_SLEEPING, left < 10000000 ? left : 10000000);
+			 * is noticed within 10 ms instead of at the deadline; a worker
+			 * looks for turns to help with every 1 ms */
+			int64_t nap = worker ? 1000000 : 10000000;
+			mbx_futex_wait(&s->state, SLOT_SLEEPING, left < nap ? left : nap);
 		}
 	}
-	if (s->err == ACT_OK && reply)
+	int err = s->err;
+	if (err == ACT_OK && reply)
 		*reply = s->value;
-	return s->err;
+	slot_put_back(s);
+	return err;
 }
 
 int act_stop(act_ref r)
@@ -513,6 +641,8 @@ int act_stop(act_ref r)
 	if (atomic_exchange(&r.a->stop_requested, 1))
 		return ACT_EALREADY;
 	mbx_close(r.a->box);
+	if (r.a->pool)
+		pool_i_wake(r.a->pool, &r.a->task); /* an idle actor must see the close */
 	return ACT_OK;
 }
 
@@ -524,7 +654,16 @@ int act_join(act_ref r)
 		return ACT_EDEADLK;
 	if (atomic_exchange(&r.a->joined, 1))
 		return ACT_EALREADY;
-	pthread_join(r.a->thread, NULL);
+	if (!r.a->pool) {
+		pthread_join(r.a->thread, NULL);
+		return ACT_OK;
+	}
+	for (unsigned i = 0; !atomic_load(&r.a->done_word); i++) { /* seq_cst: pairs with act_i_finished */
+		if (pool_i_on_worker())
+			wait_a_little(i);
+		else
+			mbx_futex_wait(&r.a->done_word, 0, -1);
+	}
 	return ACT_OK;
 }
 

@@ -1,9 +1,12 @@
 /* actor.h: the actor interface over any mailbox of the table.
  * An actor owns private state, has one mailbox, and handles one message at a
- * time; nothing else touches its state. Execution is one thread per actor
- * (the mailbox's wait strategy is then what benchmarks compare); the loop
- * itself (act_i_step) does not know about threads, so a pooled M:N scheduler
- * can drive it later. */
+ * time; nothing else touches its state. Two execution modes, chosen per actor
+ * at spawn (act_options.pool), behind the same calls:
+ *  - thread per actor (pool == NULL): the actor's thread blocks in the
+ *    mailbox's pop, so the mailbox's wait strategy is what benchmarks compare;
+ *  - pooled (M:N): the actor is a task on an act_pool of a few worker threads
+ *    (runtimes/pool.c); it is scheduled when a push finds its mailbox empty
+ *    and runs a batch of messages per turn through the non-blocking pop. */
 #ifndef MAILROOM_ACTOR_H
 #define MAILROOM_ACTOR_H
 
@@ -51,10 +54,50 @@ typedef struct act_behavior {
 	void (*on_stop)(void *state, act_ctx *ctx);  /* optional, after the drain (a logger's flush) */
 } act_behavior;
 
+/* ---- the pooled mode: a pool of worker threads running many actors ----
+ * Workers: per-worker run queue + a "next" slot (the actor a handler just
+ * woke runs next on the same worker, as in tokio and Go), a shared injection
+ * queue for pushes from outside the pool, stealing between workers. Idle
+ * workers spin, then park on a futex; a push to a parked pool wakes exactly
+ * one worker, and none while one is searching (pool.c, verify/model).
+ *
+ * Blocking calls from a pooled handler (a send to a full bounded mailbox,
+ * ask, join) never park the worker while work it could run is queued: the
+ * worker runs other actors' turns while it waits ("helping", never the
+ * waiting actor itself, which stays marked as running), then sleeps in short
+ * bounded waits. ask keeps its timeout, so it never blocks forever even when
+ * every worker waits on another. Supervised actors (supervisor.h) always
+ * run thread per actor: their failure hook blocks for the verdict. */
+typedef struct act_pool act_pool;
+typedef struct act_pool_config {
+	unsigned workers; /* 0: the CPUs this process may run on (nproc) */
+	unsigned batch;   /* messages per actor turn; 0: ACT_POOL_BATCH */
+	int32_t spin;     /* idle worker's search rounds before parking; -1: default */
+} act_pool_config;
+#define ACT_POOL_BATCH 64
+/* NULL + errno (EINVAL: workers > 1024 or batch > 1M; ENOMEM; EAGAIN). */
+act_pool *act_pool_create(const act_pool_config *cfg);
+/* Every actor spawned on the pool must have terminated first (act_stop, or
+ * ACT_STOP, then act_join); waits up to 10 s for that, then aborts naming
+ * the count still alive. Handles may outlive the pool (act_release). */
+void act_pool_destroy(act_pool *p);
+unsigned act_pool_workers(const act_pool *p);
+typedef struct act_pool_stats {
+	uint64_t turns;   /* actor turns run (one batch each) */
+	uint64_t steals;  /* turns taken from another worker's queue */
+	uint64_t injects; /* schedules from outside the pool */
+	uint64_t parks;   /* times a worker slept on its futex */
+	uint64_t wakes;   /* futex wakes sent to parked workers */
+	uint64_t helps;   /* turns run by a worker waiting inside a handler */
+	int64_t live;     /* actors spawned on it and not yet terminated */
+} act_pool_stats;
+act_pool_stats act_pool_get_stats(const act_pool *p); /* approximate while running */
+
 typedef struct act_options {
 	const mbx_ops *mailbox; /* NULL: the default kind (act_default_mailbox) */
 	uint32_t capacity;      /* 0: the kind's default */
 	int32_t spin;           /* -1: the kind's default */
+	act_pool *pool;         /* NULL: thread per actor; else a task on this pool */
 } act_options;
 
 const mbx_ops *act_default_mailbox(void);
@@ -121,7 +164,7 @@ typedef struct act_stats {
 } act_stats;
 act_stats act_get_stats(act_ref r);
 
-/* ---- internal: the loop, thread-free (for a pooled scheduler later) ---- */
+/* ---- internal: the loop, thread-free (the pooled mode runs it) ---- */
 typedef enum { ACT_I_RUNNING, ACT_I_IDLE, ACT_I_DONE } act_i_state;
 /* Handle up to max messages without blocking (try_pop). */
 act_i_state act_i_step(act_actor *a, unsigned max);
@@ -141,7 +184,8 @@ typedef struct act_i_supervision {
 	void (*restart)(void *ctx, void **state);
 	void *ctx;
 } act_i_supervision;
-/* sup must outlive the actor; NULL = act_spawn. */
+/* sup must outlive the actor; NULL = act_spawn. With sup, opt->pool is
+ * ignored: a supervised actor runs thread per actor (see the pooled mode). */
 act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_options *opt,
                                const act_i_supervision *sup);
 void act_i_request_restart(act_actor *a);

@@ -11,11 +11,14 @@
 
 #include "mailbox.h"
 
-/* Actor backends use the mailbox; shared-state backends ignore it. */
+/* Actor backends use the mailbox and the execution mode; shared-state
+ * backends ignore them. */
+typedef struct act_pool act_pool; /* actor.h */
 typedef struct wl_config {
 	const mbx_ops *mailbox; /* NULL: act_default_mailbox() */
 	uint32_t capacity;      /* 0: the kind's default */
 	int32_t spin;           /* -1: the kind's default */
+	act_pool *pool;         /* NULL: thread per actor; else pooled on it */
 } wl_config;
 
 enum { WL_OK = 0, WL_INSUFFICIENT = 1, WL_NOTFOUND = 2, WL_ERROR = 3 };

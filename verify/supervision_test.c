@@ -171,7 +171,7 @@ static const act_behavior worker_b = {"worker", w_handle, NULL, NULL};
 
 static act_child_spec wspec(const mbx_ops *ops, const char *name, wlog *l)
 {
-	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1}};
+	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, NULL}};
 }
 
 static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy st, const act_child_spec *ch,
@@ -179,7 +179,7 @@ static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy
 {
 	return (act_sup_spec){.name = name, .strategy = st, .children = ch, .nchildren = n, .max_restarts = maxr,
 	                      .period_ns = 10 * SEC, .observer = obs_event, .dead_letter = obs_dead_letter,
-	                      .options = {ops, 0, -1}};
+	                      .options = {ops, 0, -1, NULL}};
 }
 
 /* The setup most tests share: one worker (log l, crashing every k-th message
@@ -326,7 +326,7 @@ static void t_panic_nested(const mbx_ops *ops, uint64_t seed)
 
 	/* unsupervised: as ACT_CRASH (the ask fails, the actor stops) */
 	void *st = w_init(&l);
-	act_options o = {ops, 0, -1};
+	act_options o = {.mailbox = ops, .capacity = 0, .spin = -1};
 	act_ref u = act_spawn(&worker_b, st, &o);
 	CHECK(u.a != NULL);
 	CHECK_EQ(act_ask(u, &p, &rep, 10 * SEC), ACT_ECRASHED);

@@ -71,7 +71,7 @@ static act_options options_of(const wl_config *cfg)
 {
 	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
 	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin};
+		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
 	return o;
 }
 

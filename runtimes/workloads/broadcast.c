@@ -67,7 +67,7 @@ bool broadcast_run(const wl_config *cfg, uint32_t subscribers, uint64_t messages
 {
 	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
 	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin};
+		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
 	size_t m = subscribers ? subscribers : 1;
 	sub_state *ss = aligned_alloc(_Alignof(sub_state), m * sizeof *ss);
 	act_ref *sr = calloc(m, sizeof *sr);

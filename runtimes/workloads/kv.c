@@ -78,7 +78,7 @@ static wl_kv *kv_create(const wl_config *cfg)
 	}
 	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
 	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin};
+		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
 	kv->ref = act_spawn(&kv_behavior, &kv->st, &o); /* pthread_create publishes the table */
 	if (!kv->ref.a) {
 		int e = errno;

@@ -97,7 +97,7 @@ logger_result logger_run(const wl_config *cfg, uint32_t workers, uint64_t record
 	CHECK_GT(flush_every, 0);
 	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
 	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin};
+		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
 
 	logger_state ls = {.flush_every = flush_every, .workers = workers, .in_order = true};
 	ls.buf = malloc(flush_every * sizeof *ls.buf);

@@ -116,7 +116,7 @@ wl_wordcount *wordcount_create(const wl_config *cfg)
 	}
 	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
 	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin};
+		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
 	w->ref = act_spawn(&wc_behavior, &w->ht, &o); /* pthread_create publishes the table */
 	if (!w->ref.a) {
 		int e = errno;

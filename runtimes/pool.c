@@ -1,0 +1,575 @@
+/* pool.c: the pooled (M:N) mode: N worker threads run actor turns.
+ *
+ * Where a task waits to run, in the order a worker looks:
+ *  1. its `next` slot: the task a handler on this worker just woke runs right
+ *     after the current turn, on the same core (tokio's LIFO slot, Go's
+ *     runnext): a ping-pong or a token ring never leaves the core and never
+ *     wakes anybody. Not stealable; capped at NEXT_STREAK turns in a row when
+ *     the local queue has other work;
+ *  2. its local queue (bounded ring: owner pushes, owner and thieves pop);
+ *  3. the injection queue (pushes from threads outside the pool; a mutex
+ *     and an intrusive list, as tokio's inject queue; one in INJECT_EVERY
+ *     looks goes there first so it is never starved);
+ *  4. another worker's local queue (stealing, one task at a time).
+ *
+ * Idle workers spin (rescanning), then park on one futex word, `tokens`.
+ * The pool word `st` packs the number of searching (spinning) workers, of
+ * sleeping workers and an epoch that every notify bumps. Lines N1..N4 (notify),
+ * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
+ * verify/model/pool.pml checks; its known-bad variants remove W4, the epoch
+ * bump of N1, the token check of W5, and the searching test of N2/N3.
+ *  - notify (after queueing a task where another worker could take it):
+ *    N1 bump the epoch; N2 return if a worker is searching (it will find the
+ *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one
+ *    sleeper to searching (CAS, again only if nobody searches); N4 post a
+ *    token and futex-wake ONE waiter. So a push to a parked pool wakes
+ *    exactly one worker, and none when one is already spinning.
+ *  - park: W1 read the epoch; W2 rescan; W3 searching -> sleeping (one RMW);
+ *    W4 if the epoch moved between W1 and W3, a notify may have counted on us
+ *    searching: wake one sleeper (possibly ourselves) so somebody rescans;
+ *    W5 take a token or futex-wait for one.
+ *  - B1 entering search / L1 leaving it: the last searcher to leave, when
+ *    notifies arrived meanwhile (L2), wakes another worker, so queued work is
+ *    not left to one busy worker while others sleep.
+ * No lost wake-up: a task queued before a notify's N1 is seen by every scan
+ * that starts after N1; a worker whose W1..W3 window straddles N1 sees the
+ * epoch move (W4); a notify after W3 sees the sleeper and wakes it (N3).
+ * All RMWs and loads of `st` and `tokens` are seq_cst (the argument above
+ * is about their single total order). */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "mbx_sync.h"
+#include "pool.h"
+
+#define LQ_CAP 256u       /* local queue slots; overflow goes to the injection queue */
+#define NEXT_STREAK 32u   /* next-slot turns in a row while the local queue waits */
+#define INJECT_EVERY 61u  /* tokio's global-queue interval */
+#define HELP_DEPTH 8u     /* nested turns run by a worker waiting inside a handler */
+#define SPIN_DEFAULT 32   /* search rounds before parking (see spin_round) */
+
+#define SEARCH1 UINT64_C(1)
+#define SLEEP1 (UINT64_C(1) << 16)
+#define EPOCH1 (UINT64_C(1) << 32)
+#define SEARCHING(s) ((uint32_t)((s) & 0xffff))
+#define SLEEPING(s) ((uint32_t)(((s) >> 16) & 0xffff))
+#define EPOCH(s) ((uint32_t)((s) >> 32))
+
+/* One writer per counter (its worker): load + store, no locked RMW; others
+ * read them for statistics only. */
+#define STAT_INC(c) atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + 1, memory_order_relaxed)
+
+typedef struct lq_slot {
+	_Atomic uint64_t seq; /* == pos: free for position pos; == pos + 1: holds task of pos */
+	pool_task *task;
+} lq_slot;
+
+/* A worker. Hand-written local queue: a bounded ring with per-slot sequence
+ * numbers (Vyukov's bounded queue, single producer). ConcurrencyKit's
+ * ck_ring_*_spmc would do, but TSan does not see its fences (see
+ * VERIFY-NOTES), and a task handed between workers carries the actor's
+ * whole state: that edge must be visible to TSan. */
+typedef struct worker {
+	/* thieves and the owner claim positions here (CAS) */
+	_Alignas(MBX_CACHELINE) _Atomic uint64_t head;
+	/* owner only from here on */
+	_Alignas(MBX_CACHELINE) uint64_t tail;
+	pool_task *next;
+	unsigned streak, tick, id;
+	uint64_t rng;
+	act_pool *pool;
+	pthread_t thread;
+	_Atomic uint64_t turns, steals, parks, helps; /* STAT_INC by the owner */
+	_Alignas(MBX_CACHELINE) lq_slot ring[LQ_CAP];
+} worker;
+_Static_assert(offsetof(worker, tail) - offsetof(worker, head) == MBX_CACHELINE, "head alone on its line");
+_Static_assert(offsetof(worker, ring) % MBX_CACHELINE == 0, "ring apart from the owner's fields");
+
+struct act_pool {
+	unsigned nworkers, batch;
+	int32_t spin;
+	worker **w;
+	/* searching | sleeping << 16 | epoch << 32 (see the top of the file) */
+	_Alignas(MBX_CACHELINE) _Atomic uint64_t st;
+	/* wake tokens; parked workers futex-wait on it */
+	_Alignas(MBX_CACHELINE) _Atomic uint32_t tokens;
+	_Atomic int stop;
+	/* the injection queue */
+	_Alignas(MBX_CACHELINE) pthread_mutex_t inj_mu;
+	pool_task *inj_head, *inj_tail;
+	_Atomic uint64_t inj_len; /* lets workers skip the lock when empty */
+	_Alignas(MBX_CACHELINE) _Atomic int64_t live;
+	_Atomic uint64_t injects, wakes;
+};
+_Static_assert(offsetof(struct act_pool, tokens) - offsetof(struct act_pool, st) == MBX_CACHELINE,
+               "st and tokens on their own lines");
+
+static _Thread_local worker *tls_w;          /* the worker this thread is, if any */
+static _Thread_local unsigned tls_help_depth; /* nested turns inside handlers */
+
+/* ---- the local queue ---- */
+static void lq_init(worker *w)
+{
+	for (uint64_t i = 0; i < LQ_CAP; i++)
+		atomic_init(&w->ring[i].seq, i);
+	atomic_init(&w->head, 0);
+	w->tail = 0;
+}
+
+/* Owner only. False when full. */
+static bool lq_push(worker *w, pool_task *t)
+{
+	lq_slot *s = &w->ring[w->tail & (LQ_CAP - 1)];
+	/* acquire: pairs with the release in lq_pop that freed this slot, so
+	 * the consumer's read of s->task happens before our write below */
+	if (atomic_load_explicit(&s->seq, memory_order_acquire) != w->tail)
+		return false;
+	s->task = t;
+	/* release: publishes s->task (and the task's state) to lq_pop's acquire */
+	atomic_store_explicit(&s->seq, w->tail + 1, memory_order_release);
+	w->tail++;
+	return true;
+}
+
+/* Owner or thief. NULL when empty. */
+static pool_task *lq_pop(worker *w)
+{
+	/* relaxed: only a position guess; the slot's seq decides */
+	uint64_t pos = atomic_load_explicit(&w->head, memory_order_relaxed);
+	for (;;) {
+		lq_slot *s = &w->ring[pos & (LQ_CAP - 1)];
+		/* acquire: pairs with lq_push's release of this position */
+		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		int64_t d = (int64_t)(seq - (pos + 1));
+		if (d < 0)
+			return NULL; /* not yet published: empty */
+		if (d > 0) {     /* taken by another consumer: reload */
+			pos = atomic_load_explicit(&w->head, memory_order_relaxed); /* guess again */
+			continue;
+		}
+		/* relaxed: the claim only needs atomicity; the data came with the
+		 * acquire above, and the slot stays ours until we free it below */
+		if (atomic_compare_exchange_weak_explicit(&w->head, &pos, pos + 1, memory_order_relaxed,
+		                                          memory_order_relaxed)) {
+			pool_task *t = s->task;
+			/* release: pairs with lq_push's acquire: we are done reading */
+			atomic_store_explicit(&s->seq, pos + LQ_CAP, memory_order_release);
+			return t;
+		}
+	}
+}
+
+/* Owner: approximate (a thief may be mid-claim); enough for "any work?". */
+static bool lq_empty(worker *w)
+{
+	return atomic_load_explicit(&w->head, memory_order_relaxed) == w->tail; /* heuristic only */
+}
+
+/* ---- the injection queue ---- */
+static void inject(act_pool *p, pool_task *t)
+{
+	pthread_mutex_lock(&p->inj_mu);
+	t->next = NULL;
+	if (p->inj_tail)
+		p->inj_tail->next = t;
+	else
+		p->inj_head = t;
+	p->inj_tail = t;
+	atomic_fetch_add(&p->inj_len, 1); /* seq_cst: read by workers' scans before N1 */
+	pthread_mutex_unlock(&p->inj_mu);
+	atomic_fetch_add_explicit(&p->injects, 1, memory_order_relaxed); /* statistic */
+}
+
+static pool_task *inject_pop(act_pool *p)
+{
+	if (atomic_load(&p->inj_len) == 0) /* seq_cst: the scan that W2 relies on */
+		return NULL;
+	pthread_mutex_lock(&p->inj_mu);
+	pool_task *t = p->inj_head;
+	if (t) {
+		p->inj_head = t->next;
+		if (!p->inj_head)
+			p->inj_tail = NULL;
+		atomic_fetch_sub(&p->inj_len, 1);
+	}
+	pthread_mutex_unlock(&p->inj_mu);
+	return t;
+}
+
+/* ---- notify / wake ---- */
+/* Moves one sleeper to searching and wakes one futex waiter. With
+ * only_if_idle, not while a worker searches (N3). */
+static void wake_one(act_pool *p, bool only_if_idle)
+{
+	uint64_t cur = atomic_load(&p->st);
+	for (;;) {
+		if (SLEEPING(cur) == 0 || (only_if_idle && SEARCHING(cur) > 0))
+			return;
+		if (atomic_compare_exchange_weak(&p->st, &cur, cur - SLEEP1 + SEARCH1)) /* N3 */
+			break;
+	}
+	atomic_fetch_add(&p->tokens, 1); /* N4 */
+	mbx_futex_wake(&p->tokens, 1);
+	atomic_fetch_add_explicit(&p->wakes, 1, memory_order_relaxed); /* statistic */
+}
+
+/* After queueing a task another worker may take. */
+static void notify(act_pool *p)
+{
+	uint64_t old = atomic_fetch_add(&p->st, EPOCH1); /* N1 */
+	if (SEARCHING(old) > 0 || SLEEPING(old) == 0)    /* N2 */
+		return;
+	wake_one(p, true);
+}
+
+static void push_local(worker *w, pool_task *t)
+{
+	if (!lq_push(w, t))
+		inject(w->pool, t); /* full: the overflow goes where every worker looks */
+	notify(w->pool);
+}
+
+/* t is QUEUED: put it where a worker will take it. */
+static void enqueue(act_pool *p, pool_task *t)
+{
+	worker *w = tls_w;
+	if (w && w->pool == p) {
+		pool_task *old = w->next;
+		w->next = t; /* runs right after the current turn, here */
+		if (old)
+			push_local(w, old);
+	} else {
+		inject(p, t);
+		notify(p);
+	}
+}
+
+/* ---- workers ---- */
+static pool_task *steal(worker *w)
+{
+	act_pool *p = w->pool;
+	w->rng = w->rng * 6364136223846793005u + 1442695040888963407u;
+	unsigned start = (unsigned)(w->rng >> 33);
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		worker *v = p->w[(start + i) % p->nworkers];
+		if (v == w)
+			continue;
+		pool_task *t = lq_pop(v);
+		if (t) {
+			STAT_INC(w->steals);
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static pool_task *find_work(worker *w)
+{
+	act_pool *p = w->pool;
+	pool_task *t;
+	if (++w->tick % INJECT_EVERY == 0 && (t = inject_pop(p)))
+		return t;
+	if (w->next) {
+		t = w->next;
+		w->next = NULL;
+		if (w->streak++ < NEXT_STREAK || lq_empty(w))
+			return t;
+		push_local(w, t); /* a long ping-pong: let the local queue have a turn */
+	}
+	w->streak = 0;
+	if ((t = lq_pop(w)) || (t = inject_pop(p)))
+		return t;
+	return steal(w);
+}
+
+static void run_task(worker *w, pool_task *t)
+{
+	act_pool *p = w->pool;
+	atomic_store(&t->state, TASK_RUNNING); /* ours since we dequeued it QUEUED */
+	for (;;) {
+		STAT_INC(w->turns);
+		pool_turn r = act_i_turn(t, p->batch);
+		if (r == POOL_TURN_DONE) {
+			atomic_store(&t->state, TASK_DEAD);
+			atomic_fetch_sub(&p->live, 1);
+			act_i_finished(t); /* may free t */
+			return;
+		}
+		if (r == POOL_TURN_EMPTY) {
+			uint32_t e = TASK_RUNNING;
+			if (atomic_compare_exchange_strong(&t->state, &e, TASK_IDLE))
+				return; /* a later push finds IDLE and queues it */
+			/* NOTIFIED: a push raced the end of the turn: go on */
+		}
+		/* Work left. Nobody else waits on this worker: another turn at
+		 * once, without the queue round trip. Else to the back. */
+		if (!w->next && lq_empty(w) && atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0) { /* heuristic */
+			atomic_store(&t->state, TASK_RUNNING);
+			continue;
+		}
+		atomic_store(&t->state, TASK_QUEUED);
+		push_local(w, t);
+		return;
+	}
+}
+
+static void sleep_for_token(worker *w)
+{
+	act_pool *p = w->pool;
+	STAT_INC(w->parks);
+	for (;;) {
+		uint32_t t = atomic_load(&p->tokens); /* W5 */
+		if (t > 0) {
+			if (atomic_compare_exchange_weak(&p->tokens, &t, t - 1))
+				return;
+			continue;
+		}
+		if (atomic_load(&p->stop))
+			return;
+		mbx_futex_wait(&p->tokens, 0, -1);
+	}
+}
+
+static void spin_round(unsigned i, unsigned n)
+{
+	if (i < n / 2) {
+		for (int k = 0; k < 16; k++)
+			mbx_cpu_relax();
+	} else {
+		sched_yield(); /* oversubscribed: let the thread we wait for run */
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	act_pool *p = w->pool;
+	tls_w = w;
+	bool searching = false;
+	uint32_t e_search = 0;
+	for (;;) {
+		pool_task *t = find_work(w);
+		if (!t) {
+			if (atomic_load(&p->stop))
+				break;
+			if (!searching) {
+				uint64_t old = atomic_fetch_add(&p->st, SEARCH1); /* B1 */
+				searching = true;
+				e_search = EPOCH(old);
+			}
+			for (unsigned i = 0; i < (unsigned)p->spin && !t; i++) {
+				spin_round(i, (unsigned)p->spin);
+				t = find_work(w);
+			}
+			uint32_t e0 = 0;
+			if (!t) {
+				e0 = EPOCH(atomic_load(&p->st)); /* W1 */
+				MBX_CHAOS();
+				t = find_work(w); /* W2 */
+			}
+			if (!t) {
+				uint64_t old = atomic_fetch_add(&p->st, SLEEP1 - SEARCH1); /* W3 */
+				searching = false;
+				if (EPOCH(old) != e0)
+					wake_one(p, false); /* W4 */
+				sleep_for_token(w);     /* W5 */
+				if (atomic_load(&p->stop))
+					break;
+				searching = true; /* the waker counted us as searching */
+				e_search = EPOCH(atomic_load(&p->st));
+				continue;
+			}
+		}
+		if (searching) {
+			uint64_t old = atomic_fetch_sub(&p->st, SEARCH1); /* L1 */
+			searching = false;
+			if (SEARCHING(old) == 1 && EPOCH(old) != e_search)
+				wake_one(p, true); /* L2 */
+		}
+		run_task(w, t);
+	}
+	tls_w = NULL;
+	return NULL;
+}
+
+/* ---- the interface to actor.c ---- */
+void pool_i_start(act_pool *p, pool_task *t)
+{
+	atomic_fetch_add(&p->live, 1);
+	atomic_store(&t->state, TASK_QUEUED);
+	enqueue(p, t);
+}
+
+bool pool_i_wake(act_pool *p, pool_task *t)
+{
+	uint32_t s = atomic_load(&t->state);
+	for (;;) {
+		switch (s) {
+		case TASK_IDLE:
+			if (atomic_compare_exchange_weak(&t->state, &s, TASK_QUEUED)) {
+				enqueue(p, t);
+				return true;
+			}
+			break;
+		case TASK_RUNNING:
+			if (atomic_compare_exchange_weak(&t->state, &s, TASK_NOTIFIED))
+				return true;
+			break;
+		case TASK_DEAD:
+			return false;
+		default: /* QUEUED, NOTIFIED: it will run and see the push */
+			return true;
+		}
+	}
+}
+
+bool pool_i_on_worker(void) { return tls_w != NULL; }
+
+bool pool_i_help(void)
+{
+	worker *w = tls_w;
+	if (!w || tls_help_depth >= HELP_DEPTH)
+		return false;
+	pool_task *t = find_work(w);
+	if (!t)
+		return false;
+	STAT_INC(w->helps);
+	tls_help_depth++;
+	run_task(w, t);
+	tls_help_depth--;
+	return true;
+}
+
+/* ---- the public pool API ---- */
+static unsigned nproc(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static void stop_workers(act_pool *p, unsigned started)
+{
+	atomic_store(&p->stop, 1);
+	atomic_fetch_add(&p->tokens, p->nworkers);
+	mbx_futex_wake(&p->tokens, INT32_MAX);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(p->w[i]->thread, NULL);
+}
+
+static void pool_free(act_pool *p)
+{
+	for (unsigned i = 0; i < p->nworkers; i++)
+		free(p->w[i]);
+	free(p->w);
+	pthread_mutex_destroy(&p->inj_mu);
+	free(p);
+}
+
+act_pool *act_pool_create(const act_pool_config *cfg)
+{
+	act_pool_config c = cfg ? *cfg : (act_pool_config){0, 0, -1};
+	if (c.workers > 1024 || c.batch > 1000000 || c.spin > 1000000) {
+		errno = EINVAL;
+		return NULL;
+	}
+	act_pool *p = aligned_alloc(MBX_CACHELINE, sizeof *p);
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(p, 0, sizeof *p);
+	p->nworkers = c.workers ? c.workers : nproc();
+	p->batch = c.batch ? c.batch : ACT_POOL_BATCH;
+	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
+	pthread_mutex_init(&p->inj_mu, NULL);
+	p->w = calloc(p->nworkers, sizeof *p->w);
+	if (!p->w) {
+		pool_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		worker *w = aligned_alloc(MBX_CACHELINE, sizeof *w);
+		if (!w) {
+			pool_free(p);
+			errno = ENOMEM;
+			return NULL;
+		}
+		memset(w, 0, sizeof *w);
+		lq_init(w);
+		w->id = i;
+		w->rng = 0x9e3779b97f4a7c15u * (i + 1);
+		w->pool = p;
+		p->w[i] = w;
+	}
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		int e = pthread_create(&p->w[i]->thread, NULL, worker_main, p->w[i]);
+		if (e) {
+			stop_workers(p, i);
+			pool_free(p);
+			errno = e;
+			return NULL;
+		}
+	}
+	return p;
+}
+
+void act_pool_destroy(act_pool *p)
+{
+	if (!p)
+		return;
+	if (tls_w && tls_w->pool == p) {
+		fprintf(stderr, "mailroom: act_pool_destroy called from one of its own workers\n");
+		abort();
+	}
+	/* Actors that were stopped may still be finishing their last turn. */
+	int64_t deadline = mbx_now_ns() + 10 * INT64_C(1000000000);
+	while (atomic_load(&p->live) > 0 && mbx_now_ns() < deadline) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	int64_t live = atomic_load(&p->live);
+	if (live != 0) {
+		fprintf(stderr, "mailroom: act_pool_destroy: %lld actor(s) still alive after 10 s "
+		                "(stop and join every actor of the pool first)\n", (long long)live);
+		abort();
+	}
+	stop_workers(p, p->nworkers);
+	CHECK_EQ(atomic_load(&p->inj_len), 0);
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		CHECK_EQ(lq_pop(p->w[i]) == NULL, 1);
+		CHECK_EQ(p->w[i]->next == NULL, 1);
+	}
+	pool_free(p);
+}
+
+unsigned act_pool_workers(const act_pool *p) { return p ? p->nworkers : 0; }
+
+act_pool_stats act_pool_get_stats(const act_pool *p)
+{
+	act_pool_stats s = {0};
+	if (!p)
+		return s;
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		worker *w = p->w[i];
+		/* relaxed: statistics, exact only at quiescence */
+		s.turns += atomic_load_explicit(&w->turns, memory_order_relaxed);
+		s.steals += atomic_load_explicit(&w->steals, memory_order_relaxed);
+		s.parks += atomic_load_explicit(&w->parks, memory_order_relaxed);
+		s.helps += atomic_load_explicit(&w->helps, memory_order_relaxed);
+	}
+	s.injects = atomic_load_explicit(&p->injects, memory_order_relaxed); /* statistic */
+	s.wakes = atomic_load_explicit(&p->wakes, memory_order_relaxed);     /* statistic */
+	s.live = atomic_load(&p->live);
+	return s;
+}

@@ -1,0 +1,53 @@
+/* pool.h: the pooled mode's engine, internal to the actor runtime. It runs
+ * tasks (an actor embeds one) on a pool of worker threads and knows nothing
+ * about mailboxes or messages: actor.c tells it when a task must run
+ * (pool_i_wake) and what one turn of a task is (act_pool's run hook). */
+#ifndef MAILROOM_POOL_H
+#define MAILROOM_POOL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "actor.h"
+
+/* Task states. A task is in at most one queue, and one worker at a time runs
+ * it: only the worker that moved it QUEUED -> RUNNING runs it, and it is
+ * queued again only through QUEUED, which only IDLE (by a waker) or RUNNING
+ * (by its worker) lead to.
+ *   IDLE     -> QUEUED    a waker (CAS), then the waker queues it
+ *   QUEUED   -> RUNNING   the worker that dequeued it
+ *   RUNNING  -> NOTIFIED  a waker while it runs (CAS): run it again
+ *   RUNNING/NOTIFIED -> QUEUED  its worker, after a turn with work left
+ *   RUNNING  -> IDLE      its worker, after a turn that emptied it (CAS; a
+ *                         failure means NOTIFIED: queued again)
+ *   RUNNING  -> DEAD      its worker, after the last turn; wakes do nothing */
+enum { TASK_IDLE = 0, TASK_QUEUED, TASK_RUNNING, TASK_NOTIFIED, TASK_DEAD };
+
+typedef struct pool_task {
+	_Atomic uint32_t state;
+	struct pool_task *next; /* injection queue link (under its lock) */
+} pool_task;
+
+/* What one turn of a task reported. */
+typedef enum { POOL_TURN_MORE, POOL_TURN_EMPTY, POOL_TURN_DONE } pool_turn;
+
+/* Implemented by actor.c, called by the workers: run one turn of at most
+ * `batch` messages; after POOL_TURN_DONE, finished (the task is DEAD). */
+pool_turn act_i_turn(pool_task *t, unsigned batch);
+void act_i_finished(pool_task *t);
+
+/* A new task starts QUEUED and is queued at once (its first turn runs
+ * on_start). Counts it as live until finished. */
+void pool_i_start(act_pool *p, pool_task *t);
+/* The task has work (a push found its mailbox empty, or a close). False
+ * when the task is DEAD: the caller handles what it pushed itself. */
+bool pool_i_wake(act_pool *p, pool_task *t);
+/* On a worker of pool p, inside a handler that waits: run one queued turn
+ * of another task. False when not on a worker, nothing is queued, or the
+ * helping depth limit is reached (then the caller sleeps briefly). */
+bool pool_i_help(void);
+/* True on a worker thread of any pool. */
+bool pool_i_on_worker(void);
+
+#endif
