@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pool.h>
+#include <sched.h>
 #include <time.h>
 
 #include "actor.h"
