@@ -606,10 +606,10 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			}
 			continue; /* answered meanwhile: take it */
 		}
-		if (spin < 256) {
+		if (worker && pool_i_help()) {
+			continue; /* ran a queued turn first: likely the one we asked */
+		} else if (spin < 256) {
 			mbx_cpu_relax();
-		} else if (worker && pool_i_help()) {
-			continue; /* ran another actor's turn (maybe the one we asked) */
 		} else if (atomic_load(&to.a->thread_done)) {
 			drain_late(to.a); /* our push landed after the actor's last drain */
 		} else {
