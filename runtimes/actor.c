@@ -168,8 +168,12 @@ struct act_actor {
 	act_pool *pool;
 	pool_task task;
 	bool started;               /* on_start has run (touched by the running turn only) */
-	_Atomic uint32_t done_word; /* 1 once terminated; joiners futex-wait on it */
+	_Atomic uint32_t done_word; /* DONE_*: joiners futex-wait on it */
 };
+
+/* done_word: RUNNING -> DONE (the last turn), or RUNNING -> JOINER (a joiner
+ * is about to sleep) -> DONE: the last turn makes the wake syscall only then. */
+enum { DONE_RUNNING = 0, DONE_DONE = 1, DONE_JOINER = 2 };
 
 struct act_ctx {
 	act_actor *self;
@@ -317,7 +321,10 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	} else { /* act_panic unwound here; it set tls_panic_reason */
 		r = ACT_CRASH;
 	}
-	atomic_fetch_add_explicit(&a->handled, 1, memory_order_relaxed); /* statistic; exact after join */
+	/* relaxed, and no locked add: one writer (the actor's own turn or
+	 * thread); readers want a statistic, exact after join */
+	atomic_store_explicit(&a->handled, atomic_load_explicit(&a->handled, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 	if (tls_pending) /* asked, never answered */
 		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
 	tls_pending = outer;
@@ -440,8 +447,9 @@ pool_turn act_i_turn(pool_task *t, unsigned batch)
 void act_i_finished(pool_task *t)
 {
 	act_actor *a = task_actor(t);
-	atomic_store(&a->done_word, 1); /* seq_cst: joiners read it, then the actor's state */
-	mbx_futex_wake(&a->done_word, INT32_MAX);
+	/* seq_cst: joiners read it, then the actor's state */
+	if (atomic_exchange(&a->done_word, DONE_DONE) == DONE_JOINER)
+		mbx_futex_wake(&a->done_word, INT32_MAX);
 	act_release((act_ref){a}); /* the running reference */
 }
 
@@ -478,7 +486,10 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	atomic_init(&a->refs, 2); /* the caller's handle + the running thread or task */
 	if (opt && opt->pool && !sup) {
 		a->pool = opt->pool;
-		pool_i_start(a->pool, &a->task); /* its first turn runs on_start */
+		/* With on_start, a first turn runs it now; without, the actor
+		 * starts idle and its first push schedules it. */
+		a->started = !b->on_start;
+		pool_i_start(a->pool, &a->task, a->started);
 		r.a = a;
 		return r;
 	}
@@ -512,11 +523,13 @@ static void woke(act_actor *a, bool was_empty)
 		drain_late(a); /* terminated: the push landed after its last drain */
 }
 
-/* A worker waiting inside a handler runs other turns meanwhile (pool.c),
- * then naps; elsewhere: yield, then nap. */
-static void wait_a_little(unsigned i)
+/* A worker waiting inside a handler for actor a runs a's queued turn
+ * (pool.c's pool_i_help), else naps; elsewhere: yield, then nap. */
+static bool help(act_actor *a) { return a->pool && pool_i_help(a->pool, &a->task); }
+
+static void wait_a_little(act_actor *a, unsigned i)
 {
-	if (pool_i_help())
+	if (help(a))
 		return;
 	if (i < 64) {
 		sched_yield();
@@ -533,7 +546,7 @@ static mbx_status push_to(act_actor *a, const mbx_msg *m, bool block)
 	if (block && pool_i_on_worker()) {
 		/* never park a worker on a full mailbox: its consumer may need it */
 		for (unsigned i = 0; (s = mbx_try_push(a->box, m, &was_empty)) == MBX_FULL; i++)
-			wait_a_little(i);
+			wait_a_little(a, i);
 	} else {
 		s = block ? mbx_push(a->box, m, &was_empty) : mbx_try_push(a->box, m, &was_empty);
 	}
@@ -577,7 +590,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			slot_put_back(s);
 			return ACT_ETIMEOUT;
 		}
-		if (pool_i_help() || i < 64) {
+		if (help(to.a) || i < 64) {
 			sched_yield();
 		} else {
 			struct timespec ts = {0, left < 200000 ? left : 200000}; /* back off up to 0.2 ms */
@@ -606,7 +619,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			}
 			continue; /* answered meanwhile: take it */
 		}
-		if (worker && pool_i_help()) {
+		if (worker && help(to.a)) {
 			continue; /* ran a queued turn first: likely the one we asked */
 		} else if (spin < 256) {
 			mbx_cpu_relax();
@@ -658,11 +671,13 @@ int act_join(act_ref r)
 		pthread_join(r.a->thread, NULL);
 		return ACT_OK;
 	}
-	for (unsigned i = 0; !atomic_load(&r.a->done_word); i++) { /* seq_cst: pairs with act_i_finished */
+	/* seq_cst loads and CAS: pair with act_i_finished's exchange */
+	for (unsigned i = 0; atomic_load(&r.a->done_word) != DONE_DONE; i++) {
+		uint32_t w = DONE_RUNNING;
 		if (pool_i_on_worker())
-			wait_a_little(i);
-		else
-			mbx_futex_wait(&r.a->done_word, 0, -1);
+			wait_a_little(r.a, i);
+		else if (atomic_compare_exchange_strong(&r.a->done_word, &w, DONE_JOINER) || w == DONE_JOINER)
+			mbx_futex_wait(&r.a->done_word, DONE_JOINER, -1);
 	}
 	return ACT_OK;
 }

@@ -61,13 +61,17 @@ typedef struct act_behavior {
  * workers spin, then park on a futex; a push to a parked pool wakes exactly
  * one worker, and none while one is searching (pool.c, verify/model).
  *
- * Blocking calls from a pooled handler (a send to a full bounded mailbox,
- * ask, join) never park the worker while work it could run is queued: the
- * worker runs other actors' turns while it waits ("helping", never the
- * waiting actor itself, which stays marked as running), then sleeps in short
- * bounded waits. ask keeps its timeout, so it never blocks forever even when
- * every worker waits on another. Supervised actors (supervisor.h) always
- * run thread per actor: their failure hook blocks for the verdict. */
+ * The rule for blocking calls inside a pooled handler (a send to a full
+ * bounded mailbox, ask, join): they are allowed, and while one waits for
+ * actor T the worker runs T's queued turns itself ("helping": only T, never
+ * an unrelated actor, which could wait on the actor below it on the stack),
+ * else naps in 50 us-1 ms steps, never parking on the mailbox. So an ask to
+ * an actor on the same pool works even with one worker, and ask keeps its
+ * timeout: it never blocks forever. What can still stall is a worker whose
+ * handler waits on an actor another busy worker holds; as in thread mode, a
+ * cycle of blocking sends through full mailboxes is a deadlock. Supervised
+ * actors (supervisor.h) always run thread per actor: their failure hook
+ * blocks for the verdict. */
 typedef struct act_pool act_pool;
 typedef struct act_pool_config {
 	unsigned workers; /* 0: the CPUs this process may run on (nproc) */

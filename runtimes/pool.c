@@ -28,9 +28,10 @@
  *    W4 if the epoch moved between W1 and W3, a notify may have counted on us
  *    searching: wake one sleeper (possibly ourselves) so somebody rescans;
  *    W5 take a token or futex-wait for one.
- *  - B1 entering search / L1 leaving it: the last searcher to leave, when
- *    notifies arrived meanwhile (L2), wakes another worker, so queued work is
- *    not left to one busy worker while others sleep.
+ *  - B1 entering search / L1 leaving it: the last searcher to leave looks
+ *    at the queues again (L2) and, if a task still waits, wakes another
+ *    worker, so queued work is not left to one busy worker while others
+ *    sleep (a notify that came after L1 sees no searcher and wakes one).
  * No lost wake-up: a task queued before a notify's N1 is seen by every scan
  * that starts after N1; a worker whose W1..W3 window straddles N1 sees the
  * epoch move (W4); a notify after W3 sees the sleeper and wakes it (N3).
@@ -52,8 +53,13 @@
 #define LQ_CAP 256u       /* local queue slots; overflow goes to the injection queue */
 #define NEXT_STREAK 32u   /* next-slot turns in a row while the local queue waits */
 #define INJECT_EVERY 61u  /* tokio's global-queue interval */
+#define INJECT_BATCH 16u  /* extra tasks moved to the local queue per injection-queue pop */
 #define HELP_DEPTH 8u     /* nested turns run by a worker waiting inside a handler */
-#define SPIN_DEFAULT 32   /* search rounds before parking (see spin_round) */
+/* Search rounds before parking, ~0.45 us each here (16 PAUSEs): ~7 us, about
+ * what one futex park + wake costs on this machine, the classic bound for
+ * spin-then-block. More hurt client threads outside the pool that share the
+ * CPUs (bank, kv: 256 rounds were 3x slower than 0); 0 parks at once. */
+#define SPIN_DEFAULT 16
 
 #define SEARCH1 UINT64_C(1)
 #define SLEEP1 (UINT64_C(1) << 16)
@@ -166,6 +172,25 @@ static pool_task *lq_pop(worker *w)
 	}
 }
 
+/* Anyone: is position head published? (the last searcher's second look) */
+static bool lq_has_work(worker *w)
+{
+	uint64_t pos = atomic_load(&w->head); /* seq_cst: after L1, see pool.c's top */
+	/* acquire: pairs with lq_push's release of this position */
+	return atomic_load_explicit(&w->ring[pos & (LQ_CAP - 1)].seq, memory_order_acquire) == pos + 1;
+}
+
+/* For the last searcher leaving: a task waits in a queue another worker could take it from. */
+static bool work_queued(act_pool *p)
+{
+	if (atomic_load(&p->inj_len) > 0)
+		return true;
+	for (unsigned i = 0; i < p->nworkers; i++)
+		if (lq_has_work(p->w[i]))
+			return true;
+	return false;
+}
+
 /* Owner: approximate (a thief may be mid-claim); enough for "any work?". */
 static bool lq_empty(worker *w)
 {
@@ -187,20 +212,34 @@ static void inject(act_pool *p, pool_task *t)
 	atomic_fetch_add_explicit(&p->injects, 1, memory_order_relaxed); /* statistic */
 }
 
-static pool_task *inject_pop(act_pool *p)
+static void notify(act_pool *p);
+
+/* Takes one task to run and, under the same lock, up to INJECT_BATCH more
+ * into w's local queue (as tokio does): a stream of spawns or sends from
+ * outside the pool costs one lock round per batch, not per task. */
+static pool_task *inject_pop(worker *w)
 {
+	act_pool *p = w->pool;
 	if (atomic_load(&p->inj_len) == 0) /* seq_cst: the scan that W2 relies on */
 		return NULL;
+	pool_task *batch[INJECT_BATCH + 1];
+	unsigned n = 0;
 	pthread_mutex_lock(&p->inj_mu);
-	pool_task *t = p->inj_head;
-	if (t) {
-		p->inj_head = t->next;
-		if (!p->inj_head)
-			p->inj_tail = NULL;
-		atomic_fetch_sub(&p->inj_len, 1);
+	while (n < INJECT_BATCH + 1 && p->inj_head) {
+		batch[n++] = p->inj_head;
+		p->inj_head = p->inj_head->next;
 	}
+	if (!p->inj_head)
+		p->inj_tail = NULL;
+	if (n)
+		atomic_fetch_sub(&p->inj_len, n);
 	pthread_mutex_unlock(&p->inj_mu);
-	return t;
+	for (unsigned i = 1; i < n; i++)
+		if (!lq_push(w, batch[i]))
+			inject(p, batch[i]); /* local queue full: back where it was */
+	if (n > 1)
+		notify(p); /* they can be stolen now */
+	return n ? batch[0] : NULL;
 }
 
 /* ---- notify / wake ---- */
@@ -272,9 +311,8 @@ static pool_task *steal(worker *w)
 
 static pool_task *find_work(worker *w)
 {
-	act_pool *p = w->pool;
 	pool_task *t;
-	if (++w->tick % INJECT_EVERY == 0 && (t = inject_pop(p)))
+	if (++w->tick % INJECT_EVERY == 0 && (t = inject_pop(w)))
 		return t;
 	if (w->next) {
 		t = w->next;
@@ -284,7 +322,7 @@ static pool_task *find_work(worker *w)
 		push_local(w, t); /* a long ping-pong: let the local queue have a turn */
 	}
 	w->streak = 0;
-	if ((t = lq_pop(w)) || (t = inject_pop(p)))
+	if ((t = lq_pop(w)) || (t = inject_pop(w)))
 		return t;
 	return steal(w);
 }
@@ -353,16 +391,14 @@ static void *worker_main(void *arg)
 	act_pool *p = w->pool;
 	tls_w = w;
 	bool searching = false;
-	uint32_t e_search = 0;
 	for (;;) {
 		pool_task *t = find_work(w);
 		if (!t) {
 			if (atomic_load(&p->stop))
 				break;
 			if (!searching) {
-				uint64_t old = atomic_fetch_add(&p->st, SEARCH1); /* B1 */
+				atomic_fetch_add(&p->st, SEARCH1); /* B1 */
 				searching = true;
-				e_search = EPOCH(old);
 			}
 			for (unsigned i = 0; i < (unsigned)p->spin && !t; i++) {
 				spin_round();
@@ -379,18 +415,17 @@ static void *worker_main(void *arg)
 				searching = false;
 				if (EPOCH(old) != e0)
 					wake_one(p, false); /* W4 */
-				sleep_for_token(w);     /* W5 */
+				sleep_for_token(w);     /* (W5 inside) */
 				if (atomic_load(&p->stop))
 					break;
 				searching = true; /* the waker counted us as searching */
-				e_search = EPOCH(atomic_load(&p->st));
 				continue;
 			}
 		}
 		if (searching) {
 			uint64_t old = atomic_fetch_sub(&p->st, SEARCH1); /* L1 */
 			searching = false;
-			if (SEARCHING(old) == 1 && EPOCH(old) != e_search)
+			if (SEARCHING(old) == 1 && work_queued(p))
 				wake_one(p, true); /* L2 */
 		}
 		run_task(w, t);
@@ -400,11 +435,12 @@ static void *worker_main(void *arg)
 }
 
 /* ---- the interface to actor.c ---- */
-void pool_i_start(act_pool *p, pool_task *t)
+void pool_i_start(act_pool *p, pool_task *t, bool idle)
 {
 	atomic_fetch_add(&p->live, 1);
-	atomic_store(&t->state, TASK_QUEUED);
-	enqueue(p, t);
+	atomic_store(&t->state, idle ? TASK_IDLE : TASK_QUEUED);
+	if (!idle)
+		enqueue(p, t);
 }
 
 bool pool_i_wake(act_pool *p, pool_task *t)
@@ -432,14 +468,56 @@ bool pool_i_wake(act_pool *p, pool_task *t)
 
 bool pool_i_on_worker(void) { return tls_w != NULL; }
 
-bool pool_i_help(void)
+/* Takes t out of the queues this worker can reach, if it is queued there:
+ * its next slot, its local queue and the others' (whatever passes by on the
+ * way moves to this worker's local queue, still stealable), and the
+ * injection queue. */
+static bool take_task(worker *w, pool_task *t)
+{
+	act_pool *p = w->pool;
+	if (w->next == t) {
+		w->next = NULL;
+		return true;
+	}
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		worker *v = p->w[(w->id + i) % p->nworkers];
+		for (unsigned k = 0; k < LQ_CAP; k++) { /* at most one lap of v's ring */
+			pool_task *u = lq_pop(v);
+			if (!u)
+				break;
+			if (u == t)
+				return true;
+			if (!lq_push(w, u))
+				inject(p, u);
+		}
+	}
+	bool found = false;
+	pthread_mutex_lock(&p->inj_mu);
+	for (pool_task **pp = &p->inj_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			if (p->inj_tail == t)
+				p->inj_tail = prev;
+			atomic_fetch_sub(&p->inj_len, 1);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->inj_mu);
+	return found;
+}
+
+bool pool_i_help(act_pool *p, pool_task *t)
 {
 	worker *w = tls_w;
-	if (!w || tls_help_depth >= HELP_DEPTH)
+	/* seq_cst: QUEUED means some queue holds it (set before the enqueue) */
+	if (!w || w->pool != p || tls_help_depth >= HELP_DEPTH || atomic_load(&t->state) != TASK_QUEUED)
 		return false;
-	pool_task *t = find_work(w);
-	if (!t)
-		return false;
+	bool took = take_task(w, t);
+	if (!lq_empty(w))
+		notify(p); /* what passed by is in our local queue now */
+	if (!took)
+		return false; /* another worker has it (or is about to run it) */
 	STAT_INC(w->helps);
 	tls_help_depth++;
 	run_task(w, t);

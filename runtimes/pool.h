@@ -37,16 +37,22 @@ typedef enum { POOL_TURN_MORE, POOL_TURN_EMPTY, POOL_TURN_DONE } pool_turn;
 pool_turn act_i_turn(pool_task *t, unsigned batch);
 void act_i_finished(pool_task *t);
 
-/* A new task starts QUEUED and is queued at once (its first turn runs
- * on_start). Counts it as live until finished. */
-void pool_i_start(act_pool *p, pool_task *t);
+/* A new task: counted as live until finished; starts IDLE (idle: its first
+ * wake queues it) or QUEUED and queued at once (a first turn to run). */
+void pool_i_start(act_pool *p, pool_task *t, bool idle);
 /* The task has work (a push found its mailbox empty, or a close). False
  * when the task is DEAD: the caller handles what it pushed itself. */
 bool pool_i_wake(act_pool *p, pool_task *t);
-/* On a worker of pool p, inside a handler that waits: run one queued turn
- * of another task. False when not on a worker, nothing is queued, or the
- * helping depth limit is reached (then the caller sleeps briefly). */
-bool pool_i_help(void);
+/* On a worker of pool p, inside a handler that waits for task t (a send to
+ * its full mailbox, an ask, a join): if t is queued where this worker can
+ * take it, run one turn of t here, nested. Only the task waited for, never
+ * an unrelated one: a nested turn that itself waited on the actor below it
+ * on this stack would deadlock (it cannot return until that actor runs, and
+ * that actor cannot run until it returns). The waited-for relation is
+ * acyclic unless the program deadlocks in thread mode too. False when not
+ * on a worker of p, t is not queued, or the depth limit is reached: the
+ * caller then naps briefly and looks again. */
+bool pool_i_help(act_pool *p, pool_task *t);
 /* True on a worker thread of any pool. */
 bool pool_i_on_worker(void);
 
