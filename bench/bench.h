@@ -46,6 +46,9 @@ typedef struct bn_scenario {
 enum { BN_PIN_NONE = 0, BN_PIN_SAME, BN_PIN_DIFF };
 enum { BN_CALL_DIRECT = 0, BN_CALL_TABLE };
 enum { BN_PROBE_SPIN = 0, BN_PROBE_FUTEX };
+/* Execution mode of the case's actors (actor.h): a thread per actor, or
+ * tasks on one act_pool that bn_run_case creates around setup..finish. */
+enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 #define BN_CAP_NONE MBX_UNBOUNDED /* "cap:none": the kind runs unbounded */
 
 /* A registered benchmark: its name and everything its scenario needs. Only
@@ -63,6 +66,9 @@ struct bn_case {
 	uint32_t burst;            /* burst size; supervision: crash every <burst> messages */
 	int32_t spin;              /* -1 = the kind's default */
 	uint32_t accounts, clients, read_pct;
+	int mode;                  /* BN_MODE_* (actor scenarios, actor backend) */
+	uint32_t actors, count;    /* savina/memory: actors, and the run's size (per scenario) */
+	bool client_actors;        /* bank: the clients are actors too (clients_as:actors) */
 };
 
 /* ---- one run of one case ---- */
@@ -87,7 +93,20 @@ struct bn_run {
 	 * bn_exclude_begin/end are left out of the CPU counters */
 	struct rusage exclude_from;
 	double excluded_cpu_ns, excluded_ctxsw;
+	/* BN_MODE_POOL: the case's pool (nproc workers, default batch), made
+	 * before setup and destroyed after finish, which must have joined every
+	 * actor on it. Its stats over body are reported per item. */
+	act_pool *pool;
+	const char *ns_per; /* setup: also report "ns_per_<ns_per>" (time / items) */
+	int nextra;         /* scenario counters (bn_set_counter), reported on success */
+	struct {
+		const char *name;
+		double value;
+	} extra[8];
 };
+
+/* A scenario's own counter (name: a string literal), reported as is. */
+void bn_set_counter(bn_run *r, const char *name, double value);
 
 /* Records the first failure (any thread); the case then reports an error
  * instead of a speed. bn_failed is a relaxed hint for loops. */
@@ -177,5 +196,7 @@ extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_ask, bn_sc_burst, bn
 extern const bn_scenario bn_sc_bank, bn_sc_counter, bn_sc_kv;
 extern const bn_scenario bn_sc_limit, bn_sc_vtable;
 extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot;
+extern const bn_scenario bn_sc_sav_pingpong, bn_sc_sav_counting, bn_sc_sav_threadring, bn_sc_sav_fj_throughput,
+	bn_sc_sav_fj_creation, bn_sc_sav_chameneos, bn_sc_sav_big, bn_sc_memory_idle;
 
 #endif

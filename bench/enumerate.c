@@ -117,10 +117,13 @@ static void mailbox_cases(emitter *e, bool full)
 	}
 }
 
-/* Workload impls: the actor backend once per mailbox, each shared-state
- * backend once as shared:<name>. fn emits the sweep for one impl. */
+/* Workload impls: the actor backend once per mailbox and mode, each
+ * shared-state backend once as shared:<name>. fn emits the sweep for one
+ * impl; sfx ends its names. Thread-mode names carry no mode part (they were
+ * there before the pool: result files stay comparable); pooled ones end in
+ * /mode:pool. */
 static void for_each_impl(emitter *e, bool full, bool (*offers)(const wl_backend *),
-                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl))
+                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl, const char *sfx))
 {
 	char impl[64];
 	for (size_t b = 0; wl_backends[b]; b++) {
@@ -129,11 +132,12 @@ static void for_each_impl(emitter *e, bool full, bool (*offers)(const wl_backend
 			continue;
 		if (be->is_actor) {
 			for (size_t k = 0; mbx_table[k]; k++)
-				fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .spin = -1},
-				   mbx_table[k]->name);
+				for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
+					fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .spin = -1, .mode = m},
+					   mbx_table[k]->name, m == BN_MODE_POOL ? "/mode:pool" : "");
 		} else {
 			snprintf(impl, sizeof impl, "shared:%s", be->name);
-			fn(e, full, (bn_case){.backend = be, .spin = -1}, impl);
+			fn(e, full, (bn_case){.backend = be, .spin = -1}, impl, "");
 		}
 	}
 }
@@ -142,7 +146,7 @@ static bool offers_bank(const wl_backend *b) { return b->bank != NULL; }
 static bool offers_counter(const wl_backend *b) { return b->counter != NULL; }
 static bool offers_kv(const wl_backend *b) { return b->kv != NULL; }
 
-static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl)
+static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
 {
 	sweep acc = BANK_ACCOUNTS, cl = CLIENTS;
 	c.sc = &bn_sc_bank;
@@ -150,22 +154,31 @@ static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl)
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
 			c.accounts = acc.v[a];
 			c.clients = cl.v[k];
-			emit(e, c, "bank/%s/accounts:%u/clients:%u", impl, (unsigned)c.accounts,
-			     (unsigned)c.clients);
+			emit(e, c, "bank/%s/accounts:%u/clients:%u%s", impl, (unsigned)c.accounts,
+			     (unsigned)c.clients, sfx);
 		}
+	/* The actor program written as actors all the way: the clients are
+	 * actors in the same mode (one transfer per message), so the pooled
+	 * mode runs the whole exchange on its workers. */
+	if (c.backend->is_actor) {
+		c.accounts = 2;
+		c.clients = 4;
+		c.client_actors = true;
+		emit(e, c, "bank/%s/accounts:2/clients:4/clients_as:actors%s", impl, sfx);
+	}
 }
 
-static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl)
+static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
 {
 	sweep cl = CLIENTS;
 	c.sc = &bn_sc_counter;
 	for (size_t k = 0; k < sweep_len(cl, full); k++) {
 		c.clients = cl.v[k];
-		emit(e, c, "counter/%s/clients:%u", impl, (unsigned)c.clients);
+		emit(e, c, "counter/%s/clients:%u%s", impl, (unsigned)c.clients, sfx);
 	}
 }
 
-static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl)
+static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
 {
 	sweep rd = KV_READ_PCT, cl = CLIENTS;
 	c.sc = &bn_sc_kv;
@@ -173,9 +186,75 @@ static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl)
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
 			c.read_pct = rd.v[p];
 			c.clients = cl.v[k];
-			emit(e, c, "kv/%s/read:%u/clients:%u", impl, (unsigned)c.read_pct,
-			     (unsigned)c.clients);
+			emit(e, c, "kv/%s/read:%u/clients:%u%s", impl, (unsigned)c.read_pct,
+			     (unsigned)c.clients, sfx);
 		}
+}
+
+/* ---- Savina (Imam & Sarkar 2014) and the idle-actor footprint ----
+ * Every scenario over both modes (mode:thread, mode:pool) and the mailbox
+ * kinds. A name carries the size of one iteration (one whole Savina run:
+ * setup builds the actors, body runs r->n iterations). Quick sizes keep an
+ * iteration well under 1 s (tens of ms); full adds the Savina sizes. Thread
+ * mode gets smaller sizes where a hand-off costs a futex wake (µs, not ns)
+ * or an actor an OS thread. Quick runs them over futex_ring, vyukov and
+ * mutex only (the bounded lock-free ring, the unbounded lock-free list, the
+ * lock baseline) to stay within about 2 minutes; memory_idle, which is
+ * cheap, runs over every kind; full runs everything over every kind. */
+typedef struct savina_def {
+	const bn_scenario *sc;
+	const char *key;    /* the size's name part */
+	uint32_t actors[2]; /* [mode]: a fixed actor count, named "actors:"; 0: none */
+	sweep count[2];     /* [mode]: the size of one run */
+} savina_def;
+
+static bool savina_quick_kind(const mbx_ops *o)
+{
+	return !strcmp(o->name, "futex_ring") || !strcmp(o->name, "vyukov") || !strcmp(o->name, "mutex");
+}
+
+static void savina_cases(emitter *e, bool full)
+{
+	static const char *const mode_name[] = {"thread", "pool"};
+	const savina_def defs[] = {
+		/* round trips */
+		{&bn_sc_sav_pingpong, "n", {0, 0}, {SWEEP(1, 4000, 40000), SWEEP(1, 40000)}},
+		/* messages from one producer actor */
+		{&bn_sc_sav_counting, "n", {0, 0}, {SWEEP(1, 100000, 1000000), SWEEP(1, 100000, 1000000)}},
+		/* hops of one token around the ring (Savina's count: 10^6) */
+		{&bn_sc_sav_threadring, "hops", {1000, 1000}, {SWEEP(1, 10000, 100000), SWEEP(1, 100000, 1000000)}},
+		/* messages per actor */
+		{&bn_sc_sav_fj_throughput, "n", {60, 60}, {SWEEP(1, 1000, 10000), SWEEP(1, 10000)}},
+		/* actors created, each handles one message and stops */
+		{&bn_sc_sav_fj_creation, "actors", {0, 0}, {SWEEP(1, 2000, 10000), SWEEP(1, 100000)}},
+		/* meetings of the chameneos through one mall */
+		{&bn_sc_sav_chameneos, "meetings", {100, 100}, {SWEEP(1, 2000, 20000), SWEEP(1, 20000, 200000)}},
+		/* pings per actor */
+		{&bn_sc_sav_big, "pings", {120, 120}, {SWEEP(1, 100, 2000), SWEEP(1, 1000, 20000)}},
+		/* idle actors, each with its mailbox at the smallest capacity */
+		{&bn_sc_memory_idle, "actors", {0, 0}, {SWEEP(1, 1000), SWEEP(1, 10000)}},
+	};
+	char params[64];
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		for (size_t d = 0; d < sizeof defs / sizeof defs[0]; d++) {
+			const savina_def *f = &defs[d];
+			if (!full && !savina_quick_kind(o) && f->sc != &bn_sc_memory_idle) /* memory: cheap, every kind */
+				continue;
+			for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
+				for (size_t i = 0; i < sweep_len(f->count[m], full); i++) {
+					bn_case c = {.sc = f->sc, .mbx = o, .spin = -1, .mode = m};
+					c.count = f->count[m].v[i];
+					c.actors = f->actors[m] ? f->actors[m] : c.count;
+					if (f->actors[m])
+						snprintf(params, sizeof params, "/actors:%u/%s:%u", (unsigned)c.actors, f->key,
+						         (unsigned)c.count);
+					else
+						snprintf(params, sizeof params, "/%s:%u", f->key, (unsigned)c.count);
+					emit(e, c, "%s/%s/mode:%s%s", f->sc->name, o->name, mode_name[m], params);
+				}
+		}
+	}
 }
 
 void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg)
@@ -186,6 +265,7 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	for_each_impl(&e, full, offers_bank, bank_sweep);
 	for_each_impl(&e, full, offers_counter, counter_sweep);
 	for_each_impl(&e, full, offers_kv, kv_sweep);
+	savina_cases(&e, full);
 	for (size_t k = 0; mbx_table[k]; k++) { /* supervision: restart latency, crash-laden stream */
 		const mbx_ops *o = mbx_table[k];
 		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o, .spin = -1}, "supervision/%s/restart", o->name);

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "actor.h"
 #include "bench.h"
 #include "check.h"
 #include "cli.h"
@@ -65,6 +66,18 @@ void bn_fail(bn_run *r, const char *fmt, ...)
 		atomic_store_explicit(&r->err.set, 1, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&r->err.mu);
+}
+
+void bn_set_counter(bn_run *r, const char *name, double value)
+{
+	for (int i = 0; i < r->nextra; i++)
+		if (strcmp(r->extra[i].name, name) == 0) {
+			r->extra[i].value = value;
+			return;
+		}
+	CHECK_LT(r->nextra, (int)(sizeof r->extra / sizeof r->extra[0])); /* a bench bug, not a result */
+	r->extra[r->nextra].name = name;
+	r->extra[r->nextra++].value = value;
 }
 
 mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin)
@@ -287,11 +300,17 @@ void bn_run_case(bn_state *st, const bn_case *c)
 	struct rusage ru0, ru1;
 	int64_t w0 = 0, w1 = 0;
 	bool ran = false, set_up = false;
+	act_pool_stats ps0 = {0}, ps1 = {0};
 	if (!r.hist || !r.ctx) {
 		bn_fail(&r, "out of memory");
+	} else if (c->mode == BN_MODE_POOL &&
+	           !(r.pool = act_pool_create(&(act_pool_config){.workers = 0, .batch = 0, .spin = -1}))) {
+		bn_fail(&r, "act_pool_create (nproc workers): %s", strerror(errno));
 	} else {
 		c->sc->setup(&r);
 		set_up = true;
+		if (r.pool)
+			r.threads += act_pool_workers(r.pool); /* setup counts the threads it starts */
 	}
 	if (!bn_failed(&r)) {
 		/* One batch of the whole iteration count: body runs once, its own
@@ -299,12 +318,16 @@ void bn_run_case(bn_state *st, const bn_case *c)
 		watchdog wd;
 		watchdog_start(&wd, &r); /* sleeps in the kernel: no CPU, no context switch */
 		while (bn_keep_running_batch(st, r.n)) {
+			if (r.pool)
+				ps0 = act_pool_get_stats(r.pool);
 			getrusage(RUSAGE_SELF, &ru0);
 			w0 = mbx_now_ns();
 			r.lap = w0;
 			c->sc->body(&r);
 			w1 = mbx_now_ns();
 			getrusage(RUSAGE_SELF, &ru1);
+			if (r.pool)
+				ps1 = act_pool_get_stats(r.pool);
 			if (c->sc->manual_time)
 				bn_set_iteration_time(st, (double)r.manual_ns * 1e-9);
 			ran = true;
@@ -313,6 +336,8 @@ void bn_run_case(bn_state *st, const bn_case *c)
 	}
 	if (set_up)
 		c->sc->finish(&r); /* stops threads and checks: even after a failure */
+	if (r.pool)
+		act_pool_destroy(r.pool); /* finish has joined its actors */
 	if (have_saved)
 		pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
 
@@ -338,6 +363,22 @@ void bn_run_case(bn_state *st, const bn_case *c)
 			bn_counter(st, "p999_ns", (double)bn_hist_quantile(r.hist, 0.999), BN_CTR_DEFAULT);
 			bn_counter(st, "max_ns", (double)r.hist->max, BN_CTR_DEFAULT);
 		}
+		if (r.ns_per) {
+			char name[64];
+			snprintf(name, sizeof name, "ns_per_%s", r.ns_per);
+			double t = c->sc->manual_time ? (double)r.manual_ns : wall;
+			bn_counter(st, name, t / items, BN_CTR_DEFAULT);
+		}
+		if (r.pool) { /* the scheduler's work per item, over body only */
+			bn_counter(st, "turns_per_item", (double)(ps1.turns - ps0.turns) / items, BN_CTR_DEFAULT);
+			bn_counter(st, "steals_per_item", (double)(ps1.steals - ps0.steals) / items, BN_CTR_DEFAULT);
+			bn_counter(st, "injects_per_item", (double)(ps1.injects - ps0.injects) / items, BN_CTR_DEFAULT);
+			bn_counter(st, "parks_per_item", (double)(ps1.parks - ps0.parks) / items, BN_CTR_DEFAULT);
+			bn_counter(st, "wakes_per_item", (double)(ps1.wakes - ps0.wakes) / items, BN_CTR_DEFAULT);
+			bn_counter(st, "helps_per_item", (double)(ps1.helps - ps0.helps) / items, BN_CTR_DEFAULT);
+		}
+		for (int i = 0; i < r.nextra; i++)
+			bn_counter(st, r.extra[i].name, r.extra[i].value, BN_CTR_DEFAULT);
 		if (r.label[0])
 			bn_set_label(st, r.label);
 	}
@@ -416,7 +457,10 @@ void bn_print_help(void)
 {
 	printf("\nmailroom-bench: actor-mailbox benchmarks (Google Benchmark flags above).\n"
 	       "  Names: scenario/impl/k:v/..., impl = a mailbox of the table, shared:<backend>,\n"
-	       "  or probe; list them with --benchmark_list_tests. Each case checks its own\n"
+	       "  or probe; list them with --benchmark_list_tests. Actor cases name their\n"
+	       "  execution mode: mode:pool runs the actors on one pool of nproc workers,\n"
+	       "  mode:thread (or no mode part: bank/counter/kv) a thread per actor.\n"
+	       "  savina_* are the Savina micro-benchmarks. Each case checks its own\n"
 	       "  results and reports an error instead of a speed when a check fails; the exit\n"
 	       "  status is then 1 (also 1 when the filter matches nothing, 2 on a bad flag).\n"
 	       "Environment:\n"

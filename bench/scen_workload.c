@@ -1,11 +1,14 @@
 /* scen_workload.c: bank, counter and kv over every backend of wl_backends[]
- * (the actor backend once per mailbox kind, the shared-state baselines as
- * shared:<name>), through the same code; each run checks its invariant. */
+ * (the actor backend once per mailbox kind and execution mode, the
+ * shared-state baselines as shared:<name>), through the same code; each run
+ * checks its invariant. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "actor.h"
 #include "bench.h"
 
 #define BN_SEED UINT64_C(0x6d61696c726f6f6d) /* fixed, printed in the label */
@@ -25,9 +28,17 @@ static uint64_t rng_next(uint64_t *s)
 
 static uint64_t rng_seed(uint32_t client) { return bn_mix(client + 1, BN_SEED) | 1; }
 
-static wl_config config_of(const bn_case *c)
+/* mode:pool cases run the actors on the case's pool (bn_run_case made it). */
+static wl_config config_of(const bn_run *r)
 {
-	return (wl_config){.mailbox = c->mbx, .capacity = 0, .spin = -1};
+	return (wl_config){.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool};
+}
+
+/* Threads of one actor per account/key space: none of their own when pooled
+ * (bn_run_case adds the pool's workers). */
+static uint32_t actor_threads(const bn_run *r, uint32_t actors)
+{
+	return r->c->backend->is_actor && !r->pool ? actors : 0;
 }
 
 /* Workers are the clients; the main thread opens the gate and waits. */
@@ -47,47 +58,149 @@ static void set_seed_label(bn_run *r) { snprintf(r->label, sizeof r->label, "see
 typedef struct bank_ctx {
 	wl_bank *bank;
 	bn_crew crew;
+	/* clients_as:actors */
+	act_ref *client;
+	struct bank_client_state *cs;
+	bn_latch done;
+	bool latch_inited;
 } bank_ctx;
+
+static void bank_transfer(bn_run *r, bank_ctx *x, uint64_t *s)
+{
+	uint32_t a = r->c->accounts;
+	uint64_t v = rng_next(s);
+	uint32_t from = (uint32_t)(v % a);
+	uint32_t to = (uint32_t)((from + 1 + (v >> 32) % (a - 1)) % a); /* != from */
+	int64_t amount = 1 + (int64_t)((v >> 16) % 100);
+	int e = r->c->backend->bank->transfer(x->bank, from, to, amount);
+	if (e != WL_OK && e != WL_INSUFFICIENT)
+		bn_fail(r, "transfer %u -> %u of %" PRId64 ": error %d", from, to, amount, e);
+}
+
+/* A client actor: one transfer per message, then a message to itself
+ * until its quota is done (other actors get turns in between). */
+typedef struct bank_client_state {
+	bn_run *r;
+	uint64_t rng;
+	int64_t left;
+} bank_client_state;
+
+static act_result bank_client_handle(void *st, const mbx_msg *m, act_ctx *ctx)
+{
+	(void)m;
+	bank_client_state *s = st;
+	bank_ctx *x = s->r->ctx;
+	if (s->left > 0 && !bn_failed(s->r)) {
+		bank_transfer(s->r, x, &s->rng);
+		s->left--;
+	}
+	if (s->left > 0 && !bn_failed(s->r)) {
+		mbx_msg next = {.tag = 1};
+		int e = act_send(act_self(ctx), &next);
+		if (e == ACT_OK)
+			return ACT_CONTINUE;
+		bn_fail(s->r, "client actor: send to itself: %s", act_strerror(e));
+	}
+	bn_latch_count_down(&x->done);
+	return ACT_CONTINUE;
+}
+
+static const act_behavior bank_client_behavior = {.name = "bank-client", .handle = bank_client_handle};
 
 static void bank_client(bn_run *r, uint32_t idx, int64_t quota)
 {
 	bank_ctx *x = r->ctx;
-	const bank_ops *ops = r->c->backend->bank;
-	uint32_t a = r->c->accounts;
 	uint64_t s = rng_seed(idx);
-	for (int64_t i = 0; i < quota && !bn_failed(r); i++) {
-		uint64_t v = rng_next(&s);
-		uint32_t from = (uint32_t)(v % a);
-		uint32_t to = (uint32_t)((from + 1 + (v >> 32) % (a - 1)) % a); /* != from */
-		int64_t amount = 1 + (int64_t)((v >> 16) % 100);
-		int e = ops->transfer(x->bank, from, to, amount);
-		if (e != WL_OK && e != WL_INSUFFICIENT)
-			bn_fail(r, "transfer %u -> %u of %" PRId64 ": error %d", from, to, amount, e);
+	for (int64_t i = 0; i < quota && !bn_failed(r); i++)
+		bank_transfer(r, x, &s);
+}
+
+/* clients_as:actors: spawn the client actors (same mailbox and mode). */
+static void bank_client_actors_start(bn_run *r, bank_ctx *x)
+{
+	const bn_case *c = r->c;
+	x->client = calloc(c->clients, sizeof *x->client);
+	x->cs = calloc(c->clients, sizeof *x->cs);
+	if (!x->client || !x->cs) {
+		bn_fail(r, "client actors: out of memory");
+		return;
 	}
+	bn_latch_init(&x->done, c->clients);
+	x->latch_inited = true;
+	act_options o = {.mailbox = c->mbx, .capacity = 0, .spin = -1, .pool = r->pool};
+	for (uint32_t i = 0; i < c->clients; i++) {
+		x->cs[i] = (bank_client_state){.r = r, .rng = rng_seed(i), .left = bn_crew_quota(r->n, c->clients, i)};
+		x->client[i] = act_spawn(&bank_client_behavior, &x->cs[i], &o);
+		if (!x->client[i].a) {
+			bn_fail(r, "client actor %u: spawn: %s", (unsigned)i, strerror(errno));
+			return;
+		}
+	}
+}
+
+static void bank_client_actors_run(bn_run *r, bank_ctx *x)
+{
+	for (uint32_t i = 0; i < r->c->clients; i++) {
+		mbx_msg go = {.tag = 1};
+		int e = x->client[i].a ? act_send(x->client[i], &go) : ACT_EINVAL;
+		if (e != ACT_OK) {
+			bn_fail(r, "client actor %u: go: %s", (unsigned)i, act_strerror(e));
+			bn_latch_count_down(&x->done);
+		}
+	}
+	bn_latch_wait(&x->done);
+}
+
+static void bank_client_actors_stop(bn_run *r, bank_ctx *x)
+{
+	for (uint32_t i = 0; x->client && i < r->c->clients; i++)
+		if (x->client[i].a) {
+			act_stop(x->client[i]);
+			act_join(x->client[i]);
+			act_release(x->client[i]);
+		}
+	if (x->latch_inited)
+		bn_latch_destroy(&x->done);
+	free(x->client);
+	free(x->cs);
 }
 
 static void bank_setup(bn_run *r)
 {
 	bank_ctx *x = r->ctx;
 	const bn_case *c = r->c;
-	wl_config cfg = config_of(c);
-	r->threads = c->clients + (c->backend->is_actor ? c->accounts : 0);
+	wl_config cfg = config_of(r);
+	/* client actors are threads only in thread mode; pooled, the pool's */
+	r->threads = (c->client_actors ? actor_threads(r, c->clients) : c->clients) + actor_threads(r, c->accounts);
 	set_seed_label(r);
 	x->bank = c->backend->bank->create(&cfg, c->accounts, BANK_INITIAL);
 	if (!x->bank) {
 		bn_fail(r, "bank create (%u accounts): %s", (unsigned)c->accounts, strerror(errno));
 		return;
 	}
-	bn_crew_start(&x->crew, r, c->clients, bank_client, NULL);
+	if (c->client_actors)
+		bank_client_actors_start(r, x);
+	else
+		bn_crew_start(&x->crew, r, c->clients, bank_client, NULL);
 }
 
-static void bank_body(bn_run *r) { run_clients(&((bank_ctx *)r->ctx)->crew); }
+static void bank_body(bn_run *r)
+{
+	bank_ctx *x = r->ctx;
+	if (r->c->client_actors)
+		bank_client_actors_run(r, x);
+	else
+		run_clients(&x->crew);
+}
 
 static void bank_finish(bn_run *r)
 {
 	bank_ctx *x = r->ctx;
 	const bank_ops *ops = r->c->backend->bank;
-	bn_crew_join(&x->crew);
+	if (r->c->client_actors)
+		bank_client_actors_stop(r, x);
+	else
+		bn_crew_join(&x->crew);
 	if (!x->bank)
 		return;
 	if (!bn_failed(r)) {
@@ -132,8 +245,8 @@ static void counter_client(bn_run *r, uint32_t idx, int64_t quota)
 static void counter_setup(bn_run *r)
 {
 	counter_ctx *x = r->ctx;
-	wl_config cfg = config_of(r->c);
-	r->threads = r->c->clients + (r->c->backend->is_actor ? 1 : 0);
+	wl_config cfg = config_of(r);
+	r->threads = r->c->clients + actor_threads(r, 1);
 	x->ctr = r->c->backend->counter->create(&cfg);
 	if (!x->ctr) {
 		bn_fail(r, "counter create: %s", strerror(errno));
@@ -202,8 +315,8 @@ static void kv_client(bn_run *r, uint32_t idx, int64_t quota)
 static void kv_setup(bn_run *r)
 {
 	kv_ctx *x = r->ctx;
-	wl_config cfg = config_of(r->c);
-	r->threads = r->c->clients + (r->c->backend->is_actor ? 1 : 0);
+	wl_config cfg = config_of(r);
+	r->threads = r->c->clients + actor_threads(r, 1);
 	set_seed_label(r);
 	x->kv = r->c->backend->kv->create(&cfg);
 	if (!x->kv) {

@@ -13,8 +13,15 @@ import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+SAVINA = ("savina_pingpong", "savina_counting", "savina_threadring", "savina_forkjoin_throughput",
+          "savina_forkjoin_creation", "savina_chameneos", "savina_big")
 SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
-             "limit", "vtable")
+             "limit", "vtable") + SAVINA + ("memory_idle",)
+# Execution modes (the mode:<m> name part): thread per actor, or actors as tasks on the pooled
+# M:N scheduler. Workload names (bank/counter/kv) carry no mode part in thread mode and end in
+# /mode:pool when pooled; Savina and memory_idle name both; shared:* baselines have none (threads).
+MODES = ("thread", "pool")
+WORKLOADS = ("bank", "counter", "kv")
 SHARED_BACKENDS = ("mutex", "rwlock", "spin", "atomic")
 # Display order; a mailbox that is not listed here sorts after these, alphabetically.
 MAILBOX_ORDER = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
@@ -28,7 +35,14 @@ TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 # PNGs scripts/plot writes beside the JSON, in the order the report embeds them.
 PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png",
-              "cpu_util": "cpu_util.png", "supervision": "supervision.png"}
+              "cpu_util": "cpu_util.png", "supervision": "supervision.png", "pooled": "pooled.png"}
+
+
+# Name parts that are left out at their default value: 'mode' (names without one are thread per
+# actor, or shared-state threads) and bank's 'clients_as' (client threads unless
+# clients_as:actors). select() matches a default-valued part unless asked otherwise, so a table
+# that does not name clients_as never picks up the client-actor variant.
+PARAM_DEFAULTS = {"mode": "thread", "clients_as": "threads"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -101,6 +115,27 @@ class Bench:
         self.reps = []   # run_type "iteration" entries, one per repetition
         self.aggs = {}   # aggregate_name -> entry
         self.errors = []
+
+    def param(self, key):
+        """A name parameter's value, or None; see PARAM_DEFAULTS for the parts a name may omit."""
+        v = self.params.get(key)
+        if v is None:
+            return PARAM_DEFAULTS.get(key)
+        return v
+
+    @property
+    def mode(self):
+        return self.param("mode")
+
+    def ns_per_field(self):
+        """The 'ns_per_<unit>' counter the scenario reports (Savina, memory_idle), or None."""
+        src = self.reps[0] if self.reps else self.aggs.get("median", {})
+        return next((k for k in src if k.startswith("ns_per_")), None)
+
+    def unit(self):
+        """The item the ns_per_ counter counts ('round trip', 'hop', ...), or None."""
+        f = self.ns_per_field()
+        return f[len("ns_per_"):].replace("_", " ") if f else None
 
     @property
     def kind(self):
@@ -183,14 +218,16 @@ class Results:
 
     # --- selection -------------------------------------------------------------------
     def select(self, scenario, impl=None, variant=None, **params):
-        """Benchmarks of a scenario, optionally one impl/variant and exact parameter values."""
+        """Benchmarks of a scenario, optionally one impl/variant and exact parameter values
+        (mode="thread" also matches names without a mode part: see Bench.param)."""
         out = []
+        params = {**{k: v for k, v in PARAM_DEFAULTS.items() if k != "mode"}, **params}
         for b in self.benches.values():
             if b.scenario != scenario or (impl is not None and b.impl != impl):
                 continue
             if variant is not None and b.variant != variant:
                 continue
-            if all(b.params.get(k) == str(v) for k, v in params.items()):
+            if all(b.param(k) == str(v) for k, v in params.items()):
                 out.append(b)
         return out
 
@@ -207,7 +244,7 @@ class Results:
         return sorted(s, key=impl_key)
 
     def param_values(self, scenario, key, **where):
-        s = {b.params[key] for b in self.select(scenario, **where) if key in b.params}
+        s = {b.param(key) for b in self.select(scenario, **where) if b.param(key) is not None}
         return sorted(s, key=num_key)
 
     def scenarios(self):
@@ -286,6 +323,8 @@ def available_plots(res):
         out.append("cpu_util")
     if res.has("supervision"):
         out.append("supervision")
+    if any(b.ns_per_field() and b.values(b.ns_per_field()) for s in SAVINA for b in res.select(s, mode="pool")):
+        out.append("pooled")
     return out
 
 

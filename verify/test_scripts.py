@@ -23,8 +23,35 @@ MAILBOXES = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
 SPINNERS = ("ck_ring", "ck_fifo", "futex_ring", "vyukov")
 CAP = {"mutex": "none", "ck_ring": "1024", "ck_fifo": "none", "futex_ring": "1024", "vyukov": "none"}
 SHARED = ("shared:mutex", "shared:rwlock", "shared:spin", "shared:atomic")
+SAVINA = ("savina_pingpong", "savina_counting", "savina_threadring", "savina_forkjoin_throughput",
+          "savina_forkjoin_creation", "savina_chameneos", "savina_big")
+SAVINA_MAILBOXES = ("mutex", "futex_ring", "vyukov")  # what a quick run covers
+# "pooled" is no scenario: it adds the /mode:pool twins of the actor bank/counter/kv cases.
 ALL_SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
-                 "limit", "vtable", "supervision")
+                 "limit", "vtable", "supervision", "pooled") + SAVINA + ("memory_idle",)
+POOL_BANK_X = 3.0  # pooled bank is this many times its thread-mode rate in the synthetic file
+
+# Savina (scenario, item, thread size, pool size, thread ns/item, pool ns/item by mailbox).
+SAVINA_SPECS = (
+    ("savina_pingpong", "round_trip", "n:4000", "n:40000", 1100.0, {"mutex": 255.0, "futex_ring": 160.0,
+                                                                    "vyukov": 162.0}),
+    ("savina_counting", "message", "n:100000", "n:100000", 150.0, {"mutex": 57.0, "futex_ring": 45.0,
+                                                                   "vyukov": 300.0}),
+    ("savina_threadring", "hop", "actors:1000/hops:10000", "actors:1000/hops:100000", 9000.0,
+     {"mutex": 115.0, "futex_ring": 80.0, "vyukov": 340.0}),
+    ("savina_forkjoin_throughput", "message", "actors:60/n:1000", "actors:60/n:10000", 1500.0,
+     {"mutex": 83.0, "futex_ring": 60.0, "vyukov": 133.0}),
+    ("savina_forkjoin_creation", "actor", "actors:2000", "actors:100000", 30000.0,
+     {"mutex": 1400.0, "futex_ring": 900.0, "vyukov": 1700.0}),
+    ("savina_chameneos", "meeting", "actors:100/meetings:2000", "actors:100/meetings:20000", 7500.0,
+     {"mutex": 1200.0, "futex_ring": 700.0, "vyukov": 650.0}),
+    ("savina_big", "ping", "actors:120/pings:100", "actors:120/pings:1000", 4000.0,
+     {"mutex": 286.0, "futex_ring": 261.0, "vyukov": 263.0}),
+)
+MAILBOX_BYTES = {"mutex": 286.0, "ck_ring": 938.0, "ck_fifo": 8172.0, "futex_ring": 742.0, "vyukov": 805.0}
+POOL_OVERHEAD = {"mutex": 178.0, "ck_ring": 181.0, "ck_fifo": 242.0, "futex_ring": 184.0, "vyukov": 187.0}
+POOL_COUNTERS = {"turns_per_item": 1.0, "steals_per_item": 0.05, "injects_per_item": 0.01,
+                 "parks_per_item": 0.02, "wakes_per_item": 0.02, "helps_per_item": 0.0}
 
 
 def _specs(scenarios):
@@ -46,8 +73,42 @@ def _specs(scenarios):
                                         "threads": threads,
                                         "oversubscribed": 1.0 if threads > 2 else 0.0}, False)
 
+    def pooled(spec):
+        """The /mode:pool twin of an actor workload case (the thread-mode name has no mode part)."""
+        name, unit, ns, counters, lat_ = spec
+        c = dict(counters, **POOL_COUNTERS)
+        c["items_per_second"] *= POOL_BANK_X
+        c["ctxsw_per_item"] = 0.01
+        return (name.replace("/real_time", "/mode:pool/real_time"), unit, ns / POOL_BANK_X, c, lat_)
+
+    def savina(name, item, ns, pool, extra=None):
+        c = {"items_per_second": 1e9 / ns, f"ns_per_{item}": ns, "cpu_util": 1.9, "cpu_ns_per_item": 1.9 * ns,
+             "ctxsw_per_item": 0.001 if pool else 1.2, "threads": 3.0 if pool else 121.0, "oversubscribed": 1.0}
+        if pool:
+            c.update(POOL_COUNTERS)
+        c.update(extra or {})
+        return (name, "ns", ns * 1000, c, False)
+
     for m in MAILBOXES:
         spin = m in SPINNERS
+        actor_rates = []
+        if m in SAVINA_MAILBOXES:
+            for scen, item, tsize, psize, tns, pns in SAVINA_SPECS:
+                if scen not in scenarios:
+                    continue
+                suffix = "manual_time" if scen == "savina_forkjoin_creation" else "real_time"
+                tx = px = None
+                if scen == "savina_forkjoin_creation":
+                    tx = {"rss_growth_bytes": 9000.0 * 2000, "rss_bytes_per_actor": 9000.0}
+                    px = {"rss_growth_bytes": 600.0 * 100000, "rss_bytes_per_actor": 600.0}
+                out.append(savina(f"{scen}/{m}/mode:thread/{tsize}/{suffix}", item,
+                                  tns * (12.0 if m == "mutex" and scen == "savina_pingpong" else 1.0), False, tx))
+                out.append(savina(f"{scen}/{m}/mode:pool/{psize}/{suffix}", item, pns[m], True, px))
+        if "memory_idle" in scenarios:
+            for mode, k, ns, over in (("thread", 1000, 25000.0, 8700.0), ("pool", 10000, 1500.0, POOL_OVERHEAD[m])):
+                out.append(savina(f"memory_idle/{m}/mode:{mode}/actors:{k}/manual_time", "actor", ns, mode == "pool",
+                                  {"bytes_per_actor": MAILBOX_BYTES[m] + over, "mailbox_bytes": MAILBOX_BYTES[m],
+                                   "actor_overhead_bytes": over}))
         if "pingpong" in scenarios:
             for pin, f in (("none", 1.5), ("same", 8.0), ("diff", 1.0)):
                 out.append(latency(f"pingpong/{m}/pin:{pin}/real_time", lat[m] * f, spin))
@@ -73,13 +134,19 @@ def _specs(scenarios):
                 actor = {"mutex": 0.8e6, "ck_ring": 2.2e6, "ck_fifo": 2.0e6, "futex_ring": 3.0e6,
                          "vyukov": 2.8e6}[m]
                 for a in (2, 16, 128, 1024):
-                    out.append(rate(f"bank/{m}/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
+                    actor_rates.append(rate(f"bank/{m}/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
+                if c == 4 and "pooled" in scenarios:  # the clients as actors: ten times the thread-client rate
+                    actor_rates.append(rate(f"bank/{m}/accounts:2/clients:4/clients_as:actors/real_time",
+                                            10 * actor, 2.0, c + 1))
             if "kv" in scenarios:
                 for r in (50, 95):
-                    out.append(rate(f"kv/{m}/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
+                    actor_rates.append(rate(f"kv/{m}/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
         if "counter" in scenarios:
             for c in (1, 2, 4):
-                out.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+                actor_rates.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+        out += actor_rates
+        if "pooled" in scenarios:
+            out += [pooled(s) for s in actor_rates]
         if "supervision" in scenarios:
             out.append(latency(f"supervision/{m}/restart/manual_time", lat[m] * 10, spin, threads=3))
             for k in (1000, 10000):
@@ -119,6 +186,9 @@ def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef
             c = dict(counters)
             for k in ("p50_ns", "p99_ns", "p999_ns", "max_ns", "cpu_ns_per_item"):
                 if k in c:
+                    c[k] *= f
+            for k in c:
+                if k.startswith("ns_per_"):
                     c[k] *= f
             c["items_per_second"] = counters["items_per_second"] / f
             row = dict(name=name, family_index=fam, per_family_instance_index=0, run_name=name,
@@ -181,6 +251,13 @@ class Started:
         return subprocess.CompletedProcess(self.argv, self.proc.returncode, out, err)
 
 
+def block(text, name):
+    """The body of one generated block of a report."""
+    m = re.search(rf"<!-- BEGIN generated:{name} -->\n(.*?)\n<!-- END generated:{name} -->", text, re.S)
+    assert m, f"no block {name}"
+    return m.group(1)
+
+
 def median_of(doc, run_name, field):
     vals = [b[field] for b in doc["benchmarks"] if b["run_name"] == run_name and b["run_type"] == "iteration"]
     return statistics.median(vals)
@@ -222,7 +299,7 @@ class ScriptsTest(unittest.TestCase):
     def test_plot_writes_pngs(self):
         p = self.plot_full.result()
         self.assertEqual(p.returncode, 0, p.stderr)
-        for png in ("latency.png", "fanin.png", "bank.png", "cpu_util.png"):
+        for png in ("latency.png", "fanin.png", "bank.png", "cpu_util.png", "supervision.png", "pooled.png"):
             path = os.path.join(os.path.dirname(self.full), png)
             self.assertTrue(os.path.isfile(path), png)
             with open(path, "rb") as f:
@@ -234,7 +311,8 @@ class ScriptsTest(unittest.TestCase):
         d = os.path.dirname(self.partial)
         self.assertTrue(os.path.isfile(os.path.join(d, "fanin.png")))
         self.assertFalse(os.path.exists(os.path.join(d, "bank.png")))
-        self.assertIn("skipping", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(d, "pooled.png")))
+        self.assertIn("skipping pooled.png", p.stderr)
 
     # --- report -----------------------------------------------------------------------
     def _report_md(self, name, text="# mailroom report\n\nHand-written intro stays.\n"):
@@ -251,7 +329,8 @@ class ScriptsTest(unittest.TestCase):
         with open(md, encoding="utf-8") as f:
             text = f.read()
         self.assertIn("Hand-written intro stays.", text)
-        for block in ("provenance", "latency", "fanin", "bank", "counter_kv", "cpu", "targets", "findings"):
+        for block in ("provenance", "latency", "fanin", "bank", "counter_kv", "cpu", "supervision", "pooled",
+                      "targets", "findings"):
             self.assertIn(f"<!-- BEGIN generated:{block} -->", text)
             self.assertIn(f"<!-- END generated:{block} -->", text)
         # Medians come from the repetitions: the limit probe's median is printed as computed here.
@@ -289,8 +368,77 @@ class ScriptsTest(unittest.TestCase):
             text = f.read()
         self.assertIn("not in this result file", text)
         self.assertIn("<!-- BEGIN generated:bank -->", text)
+        # No pooled or Savina case at all: one line, and the pooled targets are not measured.
+        self.assertEqual(block(text, "pooled"), "Pooled (mode:pool) and Savina cases: not in this result file.")
+        self.assertRegex(block(text, "targets"), r"runtime overhead ≤ 512 B per actor [^\n]*\| not measured \|")
         self.assertEqual(run(PY, os.path.join(SCRIPTS, "report"), "--check", "--report-md", md,
                              self.partial).returncode, 0)
+
+    def test_report_pooled_block(self):
+        md = self._report_md("REPORT-pooled.md")
+        rep = os.path.join(SCRIPTS, "report")
+        p = run(PY, rep, "--report-md", md, self.full)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        pooled = block(text, "pooled")
+        # Sits after supervision, before targets, under its heading; embeds pooled.png.
+        self.assertLess(text.index("generated:supervision -->"),
+                        text.index("## Pooled M:N scheduler vs thread per actor"))
+        self.assertLess(text.index("END generated:pooled"), text.index("BEGIN generated:targets"))
+        self.assertIn("results/2026-11-22-synth-0123456789/pooled.png", pooled.replace(os.sep, "/"))
+        # Savina: per-item medians of both modes and their ratio, from the repetitions.
+        tr = median_of(self.doc, "savina_threadring/futex_ring/mode:thread/actors:1000/hops:10000/real_time",
+                       "ns_per_hop")
+        pr = median_of(self.doc, "savina_threadring/futex_ring/mode:pool/actors:1000/hops:100000/real_time",
+                       "ns_per_hop")
+        self.assertRegex(pooled, rf"\| threadring \| futex_ring \| hop \| actors:1000 hops:10000 / actors:1000 "
+                                 rf"hops:100000 \| {tr:.0f} \[[^]]*\] \| {pr:.1f} \[[^]]*\] \| {tr / pr:.0f}x \|")
+        # Workloads: thread-mode and pooled bank at accounts:2 clients:4, never mixed up.
+        bt = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/real_time", "items_per_second") / 1e6
+        bp = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/mode:pool/real_time", "items_per_second") / 1e6
+        self.assertRegex(pooled, rf"\| bank \| accounts:2 clients:4 \| futex_ring \| {bt:.2f} \[[^]]*\] \| "
+                                 rf"{bp:.2f} \[[^]]*\] \| {bp / bt:.2f}x \|")
+        # The bank block itself shows thread per actor only (its futex_ring column at clients:4 accounts:2).
+        bank_row = next(l for l in block(text, "bank").splitlines() if l.startswith("| 4 | 2 |"))
+        self.assertTrue(bank_row.split("|")[6].strip().startswith(f"{bt:.2f} ["), bank_row)
+        self.assertIn("**Memory per idle actor**", pooled)
+        self.assertIn("| ck_fifo | 10000 | ", pooled)
+        self.assertIn("**Actor creation, pooled**", pooled)
+        self.assertNotIn("not in this result file", pooled)
+        # Targets: the pooled rows are judged from the file.
+        targets = block(text, "targets")
+        for row in ("pooled actor bank clients:4 accounts:2, client threads, ≥ 2x",
+                    "pooled actor bank clients:4 accounts:2, client actors, ≥ 2x", "best pooled savina_threadring ≤ 100 ns",
+                    "pooled savina_forkjoin_creation: 100000 actors in < 100 ms",
+                    "RSS growth for 100000 actors ≤ 100 MB", "runtime overhead ≤ 512 B per actor"):
+            self.assertRegex(targets, re.escape(row) + r"[^\n]*\| met \|")
+        self.assertIn("worst of 5 mailboxes: ck_fifo", targets)
+        # Findings: generated sentences on pooled vs thread, naming the slower case.
+        findings = block(text, "findings")
+        self.assertIn("Pooled vs thread per actor (Savina", findings)
+        self.assertIn("the pool is slower in counting over vyukov", findings)
+        self.assertIn("Workloads, pooled ÷ thread-per-actor throughput", findings)
+        self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
+
+    def test_report_pooled_partly_missing(self):
+        """Pooled bank only (no Savina, no memory_idle): the block tabulates what is there and says
+        what is not; the targets that need the rest are 'not measured'."""
+        path = write_synthetic(os.path.join(self.tmp, "pooled-bank", "bench.json"), scenarios=("bank", "pooled"))
+        md = self._report_md("REPORT-pooled-bank.md")
+        rep = os.path.join(SCRIPTS, "report")
+        self.assertEqual(run(PY, rep, "--report-md", md, path).returncode, 0)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        pooled = block(text, "pooled")
+        self.assertIn("Savina: not in this result file.", pooled)
+        self.assertIn("memory_idle: not in this result file.", pooled)
+        self.assertIn("| bank | accounts:2 clients:4 | vyukov |", pooled)
+        self.assertNotIn("pooled.png", pooled)
+        targets = block(text, "targets")
+        self.assertRegex(targets, r"pooled actor bank [^\n]*\| met \|")
+        self.assertRegex(targets, r"best pooled savina_threadring [^\n]*not in this result file \| not measured \|")
+        self.assertEqual(run(PY, rep, "--check", "--report-md", md, path).returncode, 0)
 
     # --- compare ----------------------------------------------------------------------
     def test_compare_files(self):
