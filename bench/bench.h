@@ -188,6 +188,17 @@ static inline uint64_t bn_mix(uint64_t sender, uint64_t seq)
 	return z ^ (z >> 31);
 }
 
+/* xorshift64*: the scenarios' seeded streams (state must not be 0). */
+static inline uint64_t bn_rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * UINT64_C(0x2545f4914f6cdd1d);
+}
+
 /* Creates a mailbox for a case; on failure records it and returns NULL. */
 mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
 

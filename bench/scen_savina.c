@@ -957,20 +957,10 @@ typedef struct bg_ctx {
 	uint64_t *expect; /* pings each actor receives per run */
 } bg_ctx;
 
-/* xorshift64* */
-static uint64_t bg_next(uint64_t *s)
-{
-	uint64_t v = *s;
-	v ^= v >> 12;
-	v ^= v << 25;
-	v ^= v >> 27;
-	*s = v;
-	return v * UINT64_C(0x2545f4914f6cdd1d);
-}
 static uint64_t bg_seed(uint32_t idx) { return bn_mix(idx + 1, SV_SEED) | 1; }
 static uint32_t bg_pick(uint64_t *rng, uint32_t self, uint32_t n) /* uniform over the others */
 {
-	uint32_t t = (uint32_t)(bg_next(rng) % (n - 1));
+	uint32_t t = (uint32_t)(bn_rng_next(rng) % (n - 1));
 	return t >= self ? t + 1 : t;
 }
 

@@ -15,17 +15,7 @@
 #define BANK_INITIAL 1000
 #define KV_KEYS 1024
 
-/* xorshift64*: per-client stream seeded from BN_SEED and the client id. */
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * UINT64_C(0x2545f4914f6cdd1d);
-}
-
+/* Per-client streams (bn_rng_next) seeded from BN_SEED and the client id. */
 static uint64_t rng_seed(uint32_t client) { return bn_mix(client + 1, BN_SEED) | 1; }
 
 /* mode:pool cases run the actors on the case's pool (bn_run_case made it). */
@@ -68,7 +58,7 @@ typedef struct bank_ctx {
 static void bank_transfer(bn_run *r, bank_ctx *x, uint64_t *s)
 {
 	uint32_t a = r->c->accounts;
-	uint64_t v = rng_next(s);
+	uint64_t v = bn_rng_next(s);
 	uint32_t from = (uint32_t)(v % a);
 	uint32_t to = (uint32_t)((from + 1 + (v >> 32) % (a - 1)) % a); /* != from */
 	int64_t amount = 1 + (int64_t)((v >> 16) % 100);
@@ -299,7 +289,7 @@ static void kv_client(bn_run *r, uint32_t idx, int64_t quota)
 	uint32_t read_pct = r->c->read_pct;
 	uint64_t s = rng_seed(idx);
 	for (int64_t i = 0; i < quota && !bn_failed(r); i++) {
-		uint64_t v = rng_next(&s);
+		uint64_t v = bn_rng_next(&s);
 		uint64_t key = v % KV_KEYS, got = 0;
 		if ((v >> 32) % 100 < read_pct) {
 			int e = ops->get(x->kv, key, &got);
