@@ -325,20 +325,25 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	 * thread); readers want a statistic, exact after join */
 	atomic_store_explicit(&a->handled, atomic_load_explicit(&a->handled, memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
+	/* Stop accepting (what is queued still drains) BEFORE answering the
+	 * ask: an asker that got ACT_ECRASHED and sends again must get
+	 * ACT_ESTOPPED, not a dead letter. A supervised crash answers first
+	 * and then waits for the verdict (its mailbox stays open). */
+	bool stop_now = r == ACT_STOP || (r == ACT_CRASH && !a->sup);
+	if (stop_now) {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box);
+	}
 	if (tls_pending) /* asked, never answered */
 		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
 	tls_pending = outer;
-	if (r == ACT_STOP) {
-		atomic_store(&a->stop_requested, 1);
-		mbx_close(a->box); /* stop accepting; what is queued still drains */
-	} else if (r == ACT_CRASH) {
-		if (a->sup && sup_crashed(a, msg, tls_panic_reason))
+	if (r == ACT_CRASH && !stop_now) {
+		if (sup_crashed(a, msg, tls_panic_reason))
 			return true; /* restarted: the queued messages go to the new state */
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box);
-		return false;
 	}
-	return true;
+	return r != ACT_CRASH;
 }
 
 act_i_state act_i_step(act_actor *a, unsigned max)
@@ -525,7 +530,11 @@ static void woke(act_actor *a, bool was_empty)
 
 /* A worker waiting inside a handler for actor a runs a's queued turn
  * (pool.c's pool_i_help), else naps; elsewhere: yield, then nap. */
-static bool help(act_actor *a) { return a->pool && pool_i_help(a->pool, &a->task); }
+static bool help(act_actor *a)
+{
+	pool_i_waiting(); /* this worker's next slot must not hold a task while it waits */
+	return a->pool && pool_i_help(a->pool, &a->task);
+}
 
 static void wait_a_little(act_actor *a, unsigned i)
 {

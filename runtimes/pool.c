@@ -507,6 +507,16 @@ static bool take_task(worker *w, pool_task *t)
 	return found;
 }
 
+void pool_i_waiting(void)
+{
+	worker *w = tls_w;
+	if (w && w->next) {
+		pool_task *n = w->next;
+		w->next = NULL;
+		push_local(w, n); /* stealable now, and a sleeping worker is told */
+	}
+}
+
 bool pool_i_help(act_pool *p, pool_task *t)
 {
 	worker *w = tls_w;
@@ -514,16 +524,6 @@ bool pool_i_help(act_pool *p, pool_task *t)
 	if (!w || w->pool != p || tls_help_depth >= HELP_DEPTH || atomic_load(&t->state) != TASK_QUEUED)
 		return false;
 	bool took = take_task(w, t);
-	if (!took && w->next) {
-		/* This worker waits: its next slot, which nobody else can take
-		 * from, must not hold a task meanwhile (two workers each waiting
-		 * for the task in the other's next slot would wait out the ask's
-		 * timeout). */
-		pool_task *n = w->next;
-		w->next = NULL;
-		if (!lq_push(w, n))
-			inject(p, n);
-	}
 	if (!lq_empty(w))
 		notify(p); /* what passed by is in our local queue now */
 	if (!took)

@@ -53,6 +53,11 @@ bool pool_i_wake(act_pool *p, pool_task *t);
  * on a worker of p, t is not queued, or the depth limit is reached: the
  * caller then naps briefly and looks again. */
 bool pool_i_help(act_pool *p, pool_task *t);
+/* Inside a handler about to wait (for anything): moves this worker's next
+ * slot, which no other worker can take from, to its stealable queue. A task
+ * left there would be stranded for the whole wait (it may be the one that
+ * unblocks it, through other actors). No-op off the pool's workers. */
+void pool_i_waiting(void);
 /* True on a worker thread of any pool. */
 bool pool_i_on_worker(void);
 

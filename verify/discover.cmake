@@ -3,19 +3,23 @@
 # generated from that list, so a new mailbox (a new table line) is covered
 # without touching any CMake file.
 #
-# mailroom_discover_tests(TARGET LABEL [PREFIX p])
+# mailroom_discover_tests(TARGET LABEL [PREFIX p] [LIST_ARGS a...] [LABELS l...])
+# LIST_ARGS go after --list (a second discovery of one binary lists another
+# set of cases: workloads --mode pool); LABELS are added to LABEL. One call
+# per TARGET and LABEL.
 function(mailroom_discover_tests target label)
-  cmake_parse_arguments(D "" "PREFIX" "" ${ARGN})
+  cmake_parse_arguments(D "" "PREFIX" "LIST_ARGS;LABELS" ${ARGN})
   if(NOT D_PREFIX)
     set(D_PREFIX ${label})
   endif()
+  set(labels ${label} ${D_LABELS})
+  string(JOIN " " shown --list ${D_LIST_ARGS})
   set(exe $<TARGET_FILE:${target}>)
-  set(list_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_${label}_tests.cmake)
   set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_${label}_include.cmake)
   file(GENERATE OUTPUT ${include_file} CONTENT "
-execute_process(COMMAND \"${exe}\" --list OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+execute_process(COMMAND \"${exe}\" --list ${D_LIST_ARGS} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR \"${target} --list failed (rc=\${rc})\")
+  message(FATAL_ERROR \"${target} ${shown} failed (rc=\${rc})\")
 endif()
 string(REPLACE \"\\n\" \";\" lines \"\${out}\")
 set(n 0)
@@ -26,11 +30,11 @@ foreach(line IN LISTS lines)
   separate_arguments(parts UNIX_COMMAND \"\${line}\")
   list(POP_FRONT parts name timeout)
   add_test(\"${D_PREFIX}/\${name}\" \"${exe}\" \${parts})
-  set_tests_properties(\"${D_PREFIX}/\${name}\" PROPERTIES LABELS \"${label}\" TIMEOUT \${timeout})
+  set_tests_properties(\"${D_PREFIX}/\${name}\" PROPERTIES LABELS \"${labels}\" TIMEOUT \${timeout})
   math(EXPR n \"\${n} + 1\")
 endforeach()
 if(n EQUAL 0)
-  message(FATAL_ERROR \"${target} --list listed no tests\")
+  message(FATAL_ERROR \"${target} ${shown} listed no tests\")
 endif()
 ")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include_file})

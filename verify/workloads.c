@@ -2,7 +2,10 @@
  * workload interfaces (workload.h) and listed for every backend that offers
  * it: the actor version over every mailbox of mbx_table (at its default
  * capacity and, for bounded kinds, at capacity 4 so backpressure is hit), and
- * every shared-state baseline. Oracles abort; random runs print their seed. */
+ * every shared-state baseline. The actor cases run thread per actor; with
+ * --mode pool (or both) they run again with every actor on an act_pool, same
+ * checks (ctest lists those separately, label `scheduler`). Oracles abort;
+ * random runs print their seed. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -15,6 +18,7 @@
 #include "cli.h"
 #include "mailbox.h"
 #include "suite.h"
+#include "actor.h"
 #include "vutil.h"
 #include "workload.h"
 
@@ -22,6 +26,7 @@ static const char *PROG = "mailroom-workloads";
 
 enum { SMALL_CAP = 4 };   /* bounded kinds also run here: senders block often */
 enum { WATCHDOG_S = 60 }; /* below every ctest timeout, so a hang reports itself */
+enum { POOL_WORKERS = 4 }; /* pooled mode's default: more workers than this VM's 2 cores */
 
 /* What one test run gets. */
 typedef struct tctx {
@@ -787,6 +792,7 @@ enum { NTESTS = sizeof tests / sizeof tests[0] };
 typedef struct wl_case {
 	const wl_backend *be;
 	wl_config cfg;
+	bool pooled; /* cfg.pool is made per run */
 } wl_case;
 
 static bool applies(const v_test *t, const v_case *c)
@@ -810,7 +816,7 @@ static void usage(const v_suite *s, FILE *f)
 	(void)s;
 	fprintf(f,
 	        "usage: %s [--list] [--workload NAME] [--backend NAME] [--mailbox NAME]\n"
-	        "          [--capacity N] [--seed S]\n"
+	        "          [--capacity N] [--mode thread|pool|both] [--workers N] [--seed S]\n"
 	        "  --list           print 'name timeout args...' for every applicable combination (ctest)\n"
 	        "  --workload NAME  run only this test (default: all that apply)\n"
 	        "  --backend NAME   run only this backend (default: all in wl_backends)\n"
@@ -818,10 +824,13 @@ static void usage(const v_suite *s, FILE *f)
 	        "  --capacity N     actor backend: mailbox capacity, 'default' or 'unbounded' (default:\n"
 	        "                   each of: the kind's default, %d where the kind is bounded, unbounded\n"
 	        "                   where it can be and is not by default)\n"
+	        "  --mode M         actor backend: 'thread' per actor (default), 'pool' (every actor\n"
+	        "                   on one act_pool per test) or 'both'\n"
+	        "  --workers N      pooled mode: the pool's workers, 1..1024 (default %d)\n"
 	        "  --seed S         seed for the random parts (default: from the clock; printed)\n"
 	        "  --help           this text\n"
 	        "tests:",
-	        PROG, SMALL_CAP);
+	        PROG, SMALL_CAP, POOL_WORKERS);
 	for (int t = 0; t < NTESTS; t++)
 		fprintf(f, " %s", tests[t].t.name);
 	fprintf(f, "\n");
@@ -856,6 +865,8 @@ static size_t caps_for(const mbx_ops *o, bool cap_given, uint32_t cap, uint32_t 
 /* Own flags and their values (the driver keeps --mailbox, --workload, --seed). */
 static const char *opt_backend, *opt_cap_s; /* --backend, --capacity as given */
 static uint32_t opt_cap;
+static bool opt_thread = true, opt_pool; /* --mode */
+static unsigned opt_workers = POOL_WORKERS;
 
 static int own_flag(v_suite *s, int argc, char **argv, int *i)
 {
@@ -868,6 +879,14 @@ static int own_flag(v_suite *s, int argc, char **argv, int *i)
 		          : !strcmp(opt_cap_s, "default")
 		              ? 0
 		              : (uint32_t)cli_u64(PROG, "--capacity", opt_cap_s, 2, 1u << 30);
+	} else if (!strcmp(argv[*i], "--mode")) {
+		const char *m = cli_value(PROG, argc, argv, i);
+		opt_thread = !strcmp(m, "thread") || !strcmp(m, "both");
+		opt_pool = !strcmp(m, "pool") || !strcmp(m, "both");
+		if (!opt_thread && !opt_pool)
+			cli_die(PROG, "unknown mode '%s'%s: want thread, pool or both", m, "");
+	} else if (!strcmp(argv[*i], "--workers")) {
+		opt_workers = (unsigned)cli_u64(PROG, "--workers", cli_value(PROG, argc, argv, i), 1, 1024);
 	} else
 		return 0;
 	return 1;
@@ -883,6 +902,8 @@ static void validate(v_suite *s)
 	if ((mb || opt_cap_s) && opt_backend && !wl_find_backend(opt_backend)->is_actor)
 		cli_die(PROG, "--mailbox/--capacity apply to the actor backend, not to '%s'%s", opt_backend,
 		        "");
+	if (!opt_thread && opt_backend && !wl_find_backend(opt_backend)->is_actor)
+		cli_die(PROG, "--mode pool applies to the actor backend, not to '%s'%s", opt_backend, "");
 	if (opt_cap_s && mb && !cap_fits(mbx_find(mb), opt_cap)) /* refused before any actor starts */
 		cli_die(PROG, "capacity '%s' is not valid for mailbox '%s'", opt_cap_s, mb);
 }
@@ -893,7 +914,8 @@ static void cases(v_suite *s)
 	const char *mb = s->mailbox;
 	for (size_t bi = 0; wl_backends[bi]; bi++) {
 		const wl_backend *be = wl_backends[bi];
-		if ((opt_backend && strcmp(be->name, opt_backend)) || (!be->is_actor && (mb || opt_cap_s)))
+		if ((opt_backend && strcmp(be->name, opt_backend)) ||
+		    (!be->is_actor && (mb || opt_cap_s || !opt_thread)))
 			continue;
 		/* shared-state backends run once, with no mailbox */
 		size_t nmb = be->is_actor ? mbx_table_len() : 1;
@@ -923,19 +945,60 @@ static void cases(v_suite *s)
 					         o->name, c);
 				}
 				wl_case wc = {.be = be, .cfg = {.mailbox = o, .capacity = c, .spin = -1}};
-				v_suite_case(s, &(v_case){.where = where, .args = args, .ops = o, .ctx = &wc});
+				if (!o || opt_thread)
+					v_suite_case(s, &(v_case){.where = where, .args = args, .ops = o, .ctx = &wc});
+				if (o && opt_pool) { /* the same case, every actor on a pool */
+					char pwhere[160], pargs[200];
+					snprintf(pwhere, sizeof pwhere, "%s/pool", where);
+					snprintf(pargs, sizeof pargs, "%s --mode pool", args);
+					wc.pooled = true;
+					v_suite_case(s, &(v_case){.where = pwhere, .args = pargs, .ops = o, .ctx = &wc});
+				}
 			}
 		}
 	}
+}
+
+static void dump_pool(void *p)
+{
+	act_pool_stats s = act_pool_get_stats(p);
+	fprintf(stderr,
+	        "  pool: turns=%" PRIu64 " steals=%" PRIu64 " injects=%" PRIu64 " parks=%" PRIu64 " wakes=%" PRIu64
+	        " helps=%" PRIu64 " live=%" PRId64 "\n",
+	        s.turns, s.steals, s.injects, s.parks, s.wakes, s.helps, s.live);
 }
 
 static void run_test(const v_test *vt, const v_case *c, uint64_t seed)
 {
 	const wl_case *wc = c->ctx;
 	tctx t = {.be = wc->be, .cfg = wc->cfg, .seed = seed};
+	if (wc->pooled) {
+		t.cfg.pool = act_pool_create(&(act_pool_config){.workers = opt_workers, .batch = 0, .spin = -1});
+		if (!t.cfg.pool) {
+			fprintf(stderr, "%s: act_pool_create(%u workers) failed: %s\n", PROG, opt_workers,
+			        strerror(errno));
+			abort();
+		}
+		t.wd.dump = dump_pool;
+		t.wd.ctx = t.cfg.pool;
+	}
 	v_watchdog_start(&t.wd, WATCHDOG_S, vt->name);
 	((const test_def *)(const void *)vt)->fn(&t);
-	v_watchdog_stop(&t.wd);
+	v_watchdog_stop(&t.wd); /* before the pool goes: its dump reads the pool */
+	if (t.cfg.pool) {
+		/* every workload joined its actors: the pool is empty (a
+		 * terminated actor may be counted out just after its join) */
+		act_pool_stats ps = act_pool_get_stats(t.cfg.pool);
+		for (int i = 0; i < 5000 && ps.live; i++) {
+			v_sleep_ms(1);
+			ps = act_pool_get_stats(t.cfg.pool);
+		}
+		CHECK_EQ(ps.live, 0);
+		CHECK_GT(ps.turns, 0); /* the actors really ran on the pool */
+		printf("  pool (%u workers): %" PRIu64 " turns, %" PRIu64 " steals, %" PRIu64 " helps\n",
+		       opt_workers, ps.turns, ps.steals, ps.helps);
+		act_pool_destroy(t.cfg.pool); /* aborts by itself after 10 s */
+	}
 	fflush(stdout);
 }
 
