@@ -263,7 +263,7 @@ static void wake_one(act_pool *p, bool only_if_idle)
 static void notify(act_pool *p)
 {
 	uint64_t old = atomic_fetch_add(&p->st, EPOCH1); /* N1 */
-	if (SEARCHING(old) > 0 || SLEEPING(old) == 0)    /* N2 */
+	if (SEARCHING(old) > 0 || SLEEPING(old) == 0 || MBX_MUTANT(14)) /* N2 (mutant 14: never wakes) */
 		return;
 	wake_one(p, true);
 }
@@ -342,6 +342,10 @@ static void run_task(worker *w, pool_task *t)
 		}
 		if (r == POOL_TURN_EMPTY) {
 			uint32_t e = TASK_RUNNING;
+			if (MBX_MUTANT(13)) { /* mutant 13: IDLE without the CAS: a NOTIFIED is lost */
+				atomic_store(&t->state, TASK_IDLE);
+				return;
+			}
 			if (atomic_compare_exchange_strong(&t->state, &e, TASK_IDLE))
 				return; /* a later push finds IDLE and queues it */
 			/* NOTIFIED: a push raced the end of the turn: go on */
@@ -455,6 +459,10 @@ bool pool_i_wake(act_pool *p, pool_task *t)
 			}
 			break;
 		case TASK_RUNNING:
+			if (MBX_MUTANT(12) && atomic_compare_exchange_weak(&t->state, &s, TASK_QUEUED)) {
+				enqueue(p, t); /* mutant 12: a running task queued again: two workers on it */
+				return true;
+			}
 			if (atomic_compare_exchange_weak(&t->state, &s, TASK_NOTIFIED))
 				return true;
 			break;
@@ -577,7 +585,7 @@ act_pool *act_pool_create(const act_pool_config *cfg)
 	}
 	memset(p, 0, sizeof *p);
 	p->nworkers = c.workers ? c.workers : nproc();
-	p->batch = c.batch ? c.batch : ACT_POOL_BATCH;
+	p->batch = MBX_MUTANT(15) ? UINT32_MAX : c.batch ? c.batch : ACT_POOL_BATCH; /* mutant 15: no batch limit */
 	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
 	pthread_mutex_init(&p->inj_mu, NULL);
 	p->w = calloc(p->nworkers, sizeof *p->w);
