@@ -422,31 +422,32 @@ static act_actor *task_actor(pool_task *t)
 pool_turn act_i_turn(pool_task *t, unsigned batch)
 {
 	act_actor *a = task_actor(t);
+	act_ctx ctx = {a, NULL};
+	act_actor *prev = tls_current; /* a helped turn runs inside another handler */
+	tls_current = a;
 	if (!a->started) {
 		a->started = true;
-		act_ctx ctx = {a, NULL};
-		act_actor *prev = tls_current;
-		tls_current = a;
 		if (a->b->on_start)
 			a->b->on_start(a->state, &ctx);
-		tls_current = prev;
 	}
 	/* relaxed: our own counter (this turn is its only writer now) */
 	uint64_t before = atomic_load_explicit(&a->handled, memory_order_relaxed);
-	act_i_state st = act_i_step(a, batch);
-	if (st == ACT_I_IDLE)
-		return POOL_TURN_EMPTY;
-	if (st == ACT_I_RUNNING) {
+	pool_turn r;
+	switch (act_i_step(a, batch)) {
+	case ACT_I_IDLE:
+		r = POOL_TURN_EMPTY;
+		break;
+	case ACT_I_RUNNING:
 		if (atomic_load_explicit(&a->handled, memory_order_relaxed) == before) /* our own counter */
 			sched_yield(); /* RETRY at once: a producer is mid-push, maybe preempted */
-		return POOL_TURN_MORE;
+		r = POOL_TURN_MORE;
+		break;
+	default:
+		finish(a, &ctx);
+		r = POOL_TURN_DONE;
 	}
-	act_ctx ctx = {a, NULL};
-	act_actor *prev = tls_current;
-	tls_current = a;
-	finish(a, &ctx);
 	tls_current = prev;
-	return POOL_TURN_DONE;
+	return r;
 }
 
 void act_i_finished(pool_task *t)
@@ -536,14 +537,16 @@ static bool help(act_actor *a)
 	return a->pool && pool_i_help(a->pool, &a->task);
 }
 
-static void wait_a_little(act_actor *a, unsigned i)
+/* The i-th wait for actor a (a full mailbox, a join): help, else yield,
+ * and from the 64th wait on nap up to nap_ns. */
+static void wait_a_little(act_actor *a, unsigned i, int64_t nap_ns)
 {
 	if (help(a))
 		return;
 	if (i < 64) {
 		sched_yield();
 	} else {
-		struct timespec ts = {0, 50000};
+		struct timespec ts = {0, nap_ns};
 		nanosleep(&ts, NULL);
 	}
 }
@@ -555,7 +558,7 @@ static mbx_status push_to(act_actor *a, const mbx_msg *m, bool block)
 	if (block && pool_i_on_worker()) {
 		/* never park a worker on a full mailbox: its consumer may need it */
 		for (unsigned i = 0; (s = mbx_try_push(a->box, m, &was_empty)) == MBX_FULL; i++)
-			wait_a_little(a, i);
+			wait_a_little(a, i, 50000);
 	} else {
 		s = block ? mbx_push(a->box, m, &was_empty) : mbx_try_push(a->box, m, &was_empty);
 	}
@@ -599,12 +602,7 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 			slot_put_back(s);
 			return ACT_ETIMEOUT;
 		}
-		if (help(to.a) || i < 64) {
-			sched_yield();
-		} else {
-			struct timespec ts = {0, left < 200000 ? left : 200000}; /* back off up to 0.2 ms */
-			nanosleep(&ts, NULL);
-		}
+		wait_a_little(to.a, i, left < 200000 ? left : 200000); /* back off up to 0.2 ms */
 	}
 	if (ps != MBX_OK) {
 		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
@@ -684,7 +682,7 @@ int act_join(act_ref r)
 	for (unsigned i = 0; atomic_load(&r.a->done_word) != DONE_DONE; i++) {
 		uint32_t w = DONE_RUNNING;
 		if (pool_i_on_worker())
-			wait_a_little(r.a, i);
+			wait_a_little(r.a, i, 50000);
 		else if (atomic_compare_exchange_strong(&r.a->done_word, &w, DONE_JOINER) || w == DONE_JOINER)
 			mbx_futex_wait(&r.a->done_word, DONE_JOINER, -1);
 	}

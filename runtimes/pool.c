@@ -214,6 +214,13 @@ static void inject(act_pool *p, pool_task *t)
 
 static void notify(act_pool *p);
 
+/* Owner: to its local queue, or where every worker looks when that is full. */
+static void lq_push_or_inject(worker *w, pool_task *t)
+{
+	if (!lq_push(w, t))
+		inject(w->pool, t);
+}
+
 /* Takes one task to run and, under the same lock, up to INJECT_BATCH more
  * into w's local queue (as tokio does): a stream of spawns or sends from
  * outside the pool costs one lock round per batch, not per task. */
@@ -235,8 +242,7 @@ static pool_task *inject_pop(worker *w)
 		atomic_fetch_sub(&p->inj_len, n);
 	pthread_mutex_unlock(&p->inj_mu);
 	for (unsigned i = 1; i < n; i++)
-		if (!lq_push(w, batch[i]))
-			inject(p, batch[i]); /* local queue full: back where it was */
+		lq_push_or_inject(w, batch[i]);
 	if (n > 1)
 		notify(p); /* they can be stolen now */
 	return n ? batch[0] : NULL;
@@ -270,8 +276,7 @@ static void notify(act_pool *p)
 
 static void push_local(worker *w, pool_task *t)
 {
-	if (!lq_push(w, t))
-		inject(w->pool, t); /* full: the overflow goes where every worker looks */
+	lq_push_or_inject(w, t);
 	notify(w->pool);
 }
 
@@ -478,8 +483,8 @@ bool pool_i_on_worker(void) { return tls_w != NULL; }
 
 /* Takes t out of the queues this worker can reach, if it is queued there:
  * its next slot, its local queue and the others' (whatever passes by on the
- * way moves to this worker's local queue, still stealable), and the
- * injection queue. */
+ * way moves to this worker's local queue, still stealable, and the workers
+ * are told), and the injection queue. */
 static bool take_task(worker *w, pool_task *t)
 {
 	act_pool *p = w->pool;
@@ -487,19 +492,25 @@ static bool take_task(worker *w, pool_task *t)
 		w->next = NULL;
 		return true;
 	}
-	for (unsigned i = 0; i < p->nworkers; i++) {
+	bool moved = false, found = false;
+	for (unsigned i = 0; i < p->nworkers && !found; i++) {
 		worker *v = p->w[(w->id + i) % p->nworkers];
 		for (unsigned k = 0; k < LQ_CAP; k++) { /* at most one lap of v's ring */
 			pool_task *u = lq_pop(v);
 			if (!u)
 				break;
-			if (u == t)
-				return true;
-			if (!lq_push(w, u))
-				inject(p, u);
+			if (u == t) {
+				found = true;
+				break;
+			}
+			lq_push_or_inject(w, u);
+			moved = true;
 		}
 	}
-	bool found = false;
+	if (moved)
+		notify(p);
+	if (found)
+		return true;
 	pthread_mutex_lock(&p->inj_mu);
 	for (pool_task **pp = &p->inj_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
 		if (*pp == t) {
@@ -531,10 +542,7 @@ bool pool_i_help(act_pool *p, pool_task *t)
 	/* seq_cst: QUEUED means some queue holds it (set before the enqueue) */
 	if (!w || w->pool != p || tls_help_depth >= HELP_DEPTH || atomic_load(&t->state) != TASK_QUEUED)
 		return false;
-	bool took = take_task(w, t);
-	if (!lq_empty(w))
-		notify(p); /* what passed by is in our local queue now */
-	if (!took)
+	if (!take_task(w, t))
 		return false; /* another worker has it (or is about to run it) */
 	STAT_INC(w->helps);
 	tls_help_depth++;
