@@ -1,25 +1,28 @@
 /* scen_oneshot.c: the reply-slot primitive behind act_ask, measured alone.
- *   oneshot/probe/slot:futex         spin 256, announce SLEEPING, futex wait;
- *                                    the completer wakes only a sleeper
- *                                    (the protocol of actor.c's slot)
+ *   oneshot/probe/slot:futex         the shipped slot (runtimes/actor/reply.h):
+ *                                    spin, announce SLEEPING, futex wait; the
+ *                                    completer wakes only a sleeper; each side
+ *                                    takes its slot from its thread's cache
  *   oneshot/probe/slot:condvar       mutex + condvar: lock, flag, signal
  *   oneshot/probe/slot:condvar_spin  spin 256 on the flag, then the condvar
- * Two threads bounce two one-shot slots (request, reply); time per round
- * trip, i.e. two one-shot hand-offs. This is the measurement behind the
- * choice of the futex slot in actor.c. */
+ * Two threads bounce two one-shot hand-offs (request, reply); time per round
+ * trip. This is the measurement behind the choice of the futex slot. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
 
 #include "bench.h"
+#include "reply.h"
 
 enum { OS_FUTEX = 0, OS_CONDVAR, OS_CONDVAR_SPIN };
-enum { W = 0, DONE = 1, SLEEPING = 3 };
+enum { W = 0, DONE = 1 };
 #define OS_SPIN 256
+#define OS_NAP_NS 10000000 /* the shipped slot's nap for a thread outside a pool */
 
+/* ---- the condvar kinds, for comparison (hand-written here) ---- */
 typedef struct oneshot {
-	_Atomic uint32_t state; /* futex kinds; the flag for the condvar kinds */
+	_Atomic uint32_t state; /* the flag */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 } oneshot;
@@ -37,14 +40,8 @@ static void os_destroy(oneshot *o)
 	pthread_cond_destroy(&o->cv);
 }
 
-static void os_complete(int kind, oneshot *o)
+static void os_complete(oneshot *o)
 {
-	if (kind == OS_FUTEX) {
-		/* release: pairs with the waiter's acquire load; SLEEPING means a wake is owed */
-		if (atomic_exchange_explicit(&o->state, DONE, memory_order_release) == SLEEPING)
-			mbx_futex_wake(&o->state, 1);
-		return;
-	}
 	pthread_mutex_lock(&o->mu);
 	atomic_store_explicit(&o->state, DONE, memory_order_release); /* pairs with the spinning acquire load */
 	pthread_cond_signal(&o->cv);
@@ -55,7 +52,7 @@ static void os_complete(int kind, oneshot *o)
  * resets it, after the completer is done with it). */
 static void os_wait(int kind, oneshot *o)
 {
-	if (kind != OS_CONDVAR) {
+	if (kind == OS_CONDVAR_SPIN) {
 		for (int i = 0; i < OS_SPIN; i++) {
 			/* acquire: pairs with the completer's release */
 			if (atomic_load_explicit(&o->state, memory_order_acquire) == DONE)
@@ -63,28 +60,37 @@ static void os_wait(int kind, oneshot *o)
 			mbx_cpu_relax();
 		}
 	}
-	if (kind == OS_FUTEX) {
-		uint32_t expect = W;
-		/* relaxed: a DONE that beats it is read by the acquire load below */
-		if (atomic_compare_exchange_strong_explicit(&o->state, &expect, SLEEPING, memory_order_relaxed,
-		                                            memory_order_relaxed)) {
-			while (atomic_load_explicit(&o->state, memory_order_acquire) == SLEEPING)
-				mbx_futex_wait(&o->state, SLEEPING, -1);
-		}
-		while (atomic_load_explicit(&o->state, memory_order_acquire) != DONE) /* pairs with release */
-			mbx_cpu_relax();
-	} else {
-		pthread_mutex_lock(&o->mu);
-		while (atomic_load_explicit(&o->state, memory_order_relaxed) != DONE) /* under mu */
-			pthread_cond_wait(&o->cv, &o->mu);
-		pthread_mutex_unlock(&o->mu);
-	}
+	pthread_mutex_lock(&o->mu);
+	while (atomic_load_explicit(&o->state, memory_order_relaxed) != DONE) /* under mu */
+		pthread_cond_wait(&o->cv, &o->mu);
+	pthread_mutex_unlock(&o->mu);
 done:
 	atomic_store_explicit(&o->state, W, memory_order_relaxed); /* next round's complete happens after our next signal */
 }
 
+/* ---- the shipped slot: each side answers the other's slot and names,
+ * in the answer, the slot it will wait on next (as an ask carries its
+ * slot in the request), taking it from its thread's cache like act_ask ---- */
+static struct mbx_reply *slot_wait(struct mbx_reply *s, bn_run *r)
+{
+	mbx_msg got = {0};
+	if (reply_i_wait(s, INT64_MAX, OS_NAP_NS, NULL, NULL) != 0 || reply_i_result(s, &got) != 0)
+		bn_fail(r, "reply slot: no answer");
+	reply_i_put_back(s);
+	return (struct mbx_reply *)(uintptr_t)got.a;
+}
+
+static struct mbx_reply *slot_get(bn_run *r)
+{
+	struct mbx_reply *s = reply_i_get();
+	if (!s)
+		bn_fail(r, "reply_i_get: out of memory");
+	return s;
+}
+
 typedef struct os_ctx {
 	oneshot req, rep;
+	struct mbx_reply *first; /* the server's first slot */
 	pthread_t server;
 	bool started;
 	int64_t n;
@@ -95,9 +101,16 @@ static void *os_server(void *p)
 {
 	os_ctx *x = p;
 	int kind = x->r->c->probe;
+	struct mbx_reply *q = x->first;
 	for (int64_t i = 0; i < x->n; i++) {
-		os_wait(kind, &x->req);
-		os_complete(kind, &x->rep);
+		if (kind == OS_FUTEX) {
+			struct mbx_reply *back = slot_wait(q, x->r);
+			q = i + 1 < x->n ? slot_get(x->r) : NULL;
+			reply_i_complete(back, 0, (uintptr_t)q, 0);
+		} else {
+			os_wait(kind, &x->req);
+			os_complete(&x->rep);
+		}
 	}
 	return NULL;
 }
@@ -110,6 +123,8 @@ static void os_setup(bn_run *r)
 	x->n = r->n;
 	os_init(&x->req);
 	os_init(&x->rep);
+	if (r->c->probe == OS_FUTEX && r->n > 0 && !(x->first = slot_get(r)))
+		return;
 	int e = pthread_create(&x->server, NULL, os_server, x);
 	if (e)
 		bn_fail(r, "pthread_create: %s", strerror(e));
@@ -123,9 +138,16 @@ static void os_body(bn_run *r)
 	int kind = r->c->probe;
 	if (!x->started)
 		return;
+	struct mbx_reply *q = x->first;
 	for (int64_t i = 0; i < r->n; i++) {
-		os_complete(kind, &x->req);
-		os_wait(kind, &x->rep);
+		if (kind == OS_FUTEX) {
+			struct mbx_reply *mine = slot_get(r);
+			reply_i_complete(q, 0, (uintptr_t)mine, 0);
+			q = slot_wait(mine, r);
+		} else {
+			os_complete(&x->req);
+			os_wait(kind, &x->rep);
+		}
 		bn_lap(r);
 	}
 }

@@ -5,14 +5,10 @@
 
 #include "bench.h"
 
-/* ON PURPOSE: futex_ring.c is compiled once more into this translation unit,
- * with its exported ops struct renamed so it does not clash with the
- * library's, so that its static functions (fr_push, fr_pop) are callable and
- * inlinable here: the "direct" side. The "table" side uses the library's own
- * futex_ring through m->ops, as every other scenario does. */
-#define mbx_futex_ring_ops bn_vtable_futex_ring_direct_ops
-#include "../runtimes/mailboxes/futex_ring.c"
-#undef mbx_futex_ring_ops
+/* futex_ring's implementation header: fr_push and fr_pop are static inline,
+ * callable and inlinable here (the "direct" side). The "table" side uses the
+ * same mailbox through m->ops, as every other scenario does. */
+#include "futex_ring.h"
 
 typedef struct vtable_ctx {
 	mbx *m;
@@ -25,7 +21,7 @@ typedef mbx_status (*pop_fn)(mbx *, mbx_msg *);
  * are direct, and with mbx_push/mbx_pop they go through m->ops. */
 static inline __attribute__((always_inline)) void push_pop_pairs(bn_run *r, mbx *m, push_fn push, pop_fn pop)
 {
-	mbx_msg in = {.tag = 1}, out;
+	mbx_msg in = {.tag = 1}, out = {0};
 	for (int64_t i = 0; i < r->n; i++) {
 		in.seq = (uint64_t)i;
 		mbx_status s = push(m, &in, NULL);

@@ -456,7 +456,7 @@ int main(int argc, char **argv)
 				if (!strcmp(v, WNAMES[j]))
 					k = j;
 			if (k < 0)
-				cli_die(PROG, "unknown workload '%s'%s", v, " (want fanin, close or bank)");
+				cli_die(PROG, "unknown workload '%s' (want fanin, close or bank)", v);
 			O.w = (workload)k;
 		} else if (!strcmp(a, "--producers")) {
 			O.producers = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 1, 256);
@@ -482,21 +482,21 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--pin")) {
 			O.pin = true;
 		} else {
-			cli_die(PROG, "unknown argument '%s'%s", a, "");
+			cli_die(PROG, "unknown argument '%s'", a);
 		}
 		for (int j = (argv[i] == a) ? i : i - 1; j <= i && n < (int)sizeof replay; j++)
 			n += snprintf(replay + n, sizeof replay - (size_t)n, " %s", argv[j]);
 	}
 	if (!mb)
-		cli_die(PROG, "missing --mailbox%s%s", "", "");
+		cli_die(PROG, "missing --mailbox");
 	if (!(O.ops = mbx_find(mb)))
-		cli_die(PROG, "unknown mailbox '%s'%s", mb, "");
+		cli_die(PROG, "unknown mailbox '%s'", mb);
 	if (!(O.backend = wl_find_backend(be)) || !O.backend->bank)
-		cli_die(PROG, "unknown bank backend '%s'%s", be, "");
+		cli_die(PROG, "unknown bank backend '%s'", be);
 	if (O.w != W_BANK && strcmp(be, "actor") != 0)
-		cli_die(PROG, "--backend '%s' goes with --workload bank%s", be, "");
+		cli_die(PROG, "--backend '%s' goes with --workload bank", be);
 	if (O.messages < O.producers)
-		cli_die(PROG, "--messages must be at least --producers (%s)%s", "one message per producer", "");
+		cli_die(PROG, "--messages must be at least --producers (one message per producer)");
 	if (!O.seed)
 		O.seed = v_seed_from_clock();
 	if (n < (int)sizeof replay)

@@ -64,7 +64,7 @@ static inline const v_test *v_suite_test(const v_suite *s, size_t i)
 static inline void v_suite_check_mailbox(const v_suite *s)
 {
 	if (s->mailbox && !mbx_find(s->mailbox))
-		cli_die(s->prog, "unknown mailbox '%s'%s", s->mailbox, "");
+		cli_die(s->prog, "unknown mailbox '%s'", s->mailbox);
 }
 
 static inline void v_suite_check_test(const v_suite *s)
@@ -161,7 +161,7 @@ static inline int v_suite_main(v_suite *s, int argc, char **argv)
 			s->usage(s, stdout);
 			return 0;
 		} else if (!s->flag || !s->flag(s, argc, argv, &i))
-			cli_die(s->prog, "unknown argument '%s'%s", argv[i], "");
+			cli_die(s->prog, "unknown argument '%s'", argv[i]);
 	}
 	s->validate(s);
 	if (!s->seed)

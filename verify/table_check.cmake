@@ -1,5 +1,5 @@
 # The mailbox names in the table (mailroom-info --names) must equal the file
-# names under runtimes/mailboxes/ (one mailbox per file, named after it).
+# names under runtimes/mailbox/kinds/ (one mailbox per file, named after it).
 execute_process(COMMAND ${INFO} --names OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "mailroom-info --names failed")

@@ -884,7 +884,7 @@ static int own_flag(v_suite *s, int argc, char **argv, int *i)
 		opt_thread = !strcmp(m, "thread") || !strcmp(m, "both");
 		opt_pool = !strcmp(m, "pool") || !strcmp(m, "both");
 		if (!opt_thread && !opt_pool)
-			cli_die(PROG, "unknown mode '%s'%s: want thread, pool or both", m, "");
+			cli_die(PROG, "unknown mode '%s': want thread, pool or both", m);
 	} else if (!strcmp(argv[*i], "--workers")) {
 		opt_workers = (unsigned)cli_u64(PROG, "--workers", cli_value(PROG, argc, argv, i), 1, 1024);
 	} else
@@ -897,13 +897,12 @@ static void validate(v_suite *s)
 	const char *mb = s->mailbox;
 	v_suite_check_test(s);
 	if (opt_backend && !wl_find_backend(opt_backend))
-		cli_die(PROG, "unknown backend '%s'%s", opt_backend, "");
+		cli_die(PROG, "unknown backend '%s'", opt_backend);
 	v_suite_check_mailbox(s);
 	if ((mb || opt_cap_s) && opt_backend && !wl_find_backend(opt_backend)->is_actor)
-		cli_die(PROG, "--mailbox/--capacity apply to the actor backend, not to '%s'%s", opt_backend,
-		        "");
+		cli_die(PROG, "--mailbox/--capacity apply to the actor backend, not to '%s'", opt_backend);
 	if (!opt_thread && opt_backend && !wl_find_backend(opt_backend)->is_actor)
-		cli_die(PROG, "--mode pool applies to the actor backend, not to '%s'%s", opt_backend, "");
+		cli_die(PROG, "--mode pool applies to the actor backend, not to '%s'", opt_backend);
 	if (opt_cap_s && mb && !cap_fits(mbx_find(mb), opt_cap)) /* refused before any actor starts */
 		cli_die(PROG, "capacity '%s' is not valid for mailbox '%s'", opt_cap_s, mb);
 }

@@ -3,7 +3,7 @@
 each modelled step, the line of SRC it stands for, as ` *   [role] STEP ...
 (line N)` or `(lines N-M)`. Fails when a cited line no longer carries that
 step's label (`/* STEP`), so a Spin model cannot drift from the C code
-unnoticed. --tags-only: SRC cites no line numbers (runtimes/pool.c); then
+unnoticed. --tags-only: SRC cites no line numbers (runtimes/actor/pool.c); then
 every step must label exactly one line of SRC (`/* STEP`).
 STEPS: the steps, comma-separated, a range as W1-W5; default the park.h set
 W1-W5,K1-K4."""

@@ -1,4 +1,4 @@
-/* park.pml: Spin model of the spin-then-park protocol in runtimes/park.h as
+/* park.pml: Spin model of the spin-then-park protocol in runtimes/mailbox/park.h as
  * futex_ring uses it: one consumer parks on `cpark` when the ring is empty
  * (an exclusive waiter: it disarms on its way out), NPROD producers park on
  * `ppark` when the ring (capacity CAP) is full (several waiters: they never

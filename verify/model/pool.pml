@@ -1,5 +1,5 @@
 /* pool.pml: Spin model of the worker park/wake protocol of the pooled actor
- * scheduler (runtimes/pool.c): NW workers look for queued tasks, search,
+ * scheduler (runtimes/actor/pool.c): NW workers look for queued tasks, search,
  * register as sleepers and sleep on the futex word `tokens`; NPROD producers
  * (and tasks that, when run, queue another: actors waking actors, NSPAWN of
  * them in all) notify after queueing. The run queues are one counter `work`.

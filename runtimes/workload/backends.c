@@ -1,11 +1,12 @@
-/* table.c: THE workload backend table. The actor backend runs over any
- * mailbox (runtimes/workloads/); the shared-state baselines are the other
- * files in this directory. Tests and benchmarks iterate this table. */
+/* backends.c: THE workload backend table, the one place that names every
+ * backend. The actor backend runs over any mailbox (the workload files
+ * beside this one); the shared-state baselines are in baselines/. Tests and
+ * benchmarks iterate this table. */
 #include <string.h>
 
-#include "../workload.h"
+#include "workload.h"
 
-extern const wl_backend wl_actor_backend; /* runtimes/workloads/bank.c */
+extern const wl_backend wl_actor_backend; /* bank.c */
 extern const wl_backend wl_mutex_backend;
 extern const wl_backend wl_rwlock_backend;
 extern const wl_backend wl_spin_backend;

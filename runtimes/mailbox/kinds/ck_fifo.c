@@ -47,7 +47,7 @@
  * closed check just before close may link after the consumer saw CLOSED; it
  * is never lost (mbx_drain, destroy).
  *
- * TSan: CK's inline asm is invisible to it (VERIFY-NOTES 1.2, FIX=1). The
+ * TSan: CK's inline asm is invisible to it (see ck_ring.c). The
  * producer releases on its node before the enqueue; the consumer acquires on
  * the node it got after the dequeue; every CK call runs inside
  * MBX_TSAN_IGNORE_BEGIN/END. Node reuse is ordered by our own C11 atomics
@@ -64,9 +64,9 @@
 #include <ck_fifo.h>
 #include <ck_stack.h>
 
-#include "../ck_glue.h"
-#include "../mailbox.h"
-#include "../mbx_sync.h"
+#include "ck_glue.h"
+#include "mailbox.h"
+#include "mbx_sync.h"
 
 #ifndef CK_F_FIFO_MPMC
 #error "ck_fifo_mpmc needs CK_F_PR_CAS_PTR_2 (x86_64 asm port; not with CK_USE_CC_BUILTINS)"

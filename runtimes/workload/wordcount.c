@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "actor.h"
-#include "baselines/kvtable.h" /* wl_i_ck_allocator */
+#include "kvtable.h" /* wl_i_ck_allocator */
 #include "check.h"
 #include "workload.h"
 
@@ -113,9 +113,7 @@ wl_wordcount *wordcount_create(const wl_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
+	act_options o = wl_options(cfg);
 	w->ref = act_spawn(&wc_behavior, &w->ht, &o); /* pthread_create publishes the table */
 	if (!w->ref.a) {
 		int e = errno;

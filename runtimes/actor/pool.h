@@ -1,7 +1,9 @@
-/* pool.h: the pooled mode's engine, internal to the actor runtime. It runs
+/* pool.h: the pooled mode's engine, internal to the actor layer. It runs
  * tasks (an actor embeds one) on a pool of worker threads and knows nothing
  * about mailboxes or messages: actor.c tells it when a task must run
- * (pool_i_wake) and what one turn of a task is (act_pool's run hook). */
+ * (pool_i_wake) and, when it makes the pool, what one turn of a task is (a
+ * pool_task_ops). It implements the public act_pool_* calls of actor.h but
+ * act_pool_create, which actor.c defines over pool_i_create. */
 #ifndef MAILROOM_POOL_H
 #define MAILROOM_POOL_H
 
@@ -32,10 +34,15 @@ typedef struct pool_task {
 /* What one turn of a task reported. */
 typedef enum { POOL_TURN_MORE, POOL_TURN_EMPTY, POOL_TURN_DONE } pool_turn;
 
-/* Implemented by actor.c, called by the workers: run one turn of at most
- * `batch` messages; after POOL_TURN_DONE, finished (the task is DEAD). */
-pool_turn act_i_turn(pool_task *t, unsigned batch);
-void act_i_finished(pool_task *t);
+/* What the workers do with a task, given at creation: turn runs one turn
+ * of at most `batch` messages; after POOL_TURN_DONE the task is DEAD and
+ * finished is called (it may free the task). */
+typedef struct pool_task_ops {
+	pool_turn (*turn)(pool_task *t, unsigned batch);
+	void (*finished)(pool_task *t);
+} pool_task_ops;
+/* act_pool_create's engine: NULL + errno as documented there. */
+act_pool *pool_i_create(const act_pool_config *cfg, const pool_task_ops *ops);
 
 /* A new task: counted as live until finished; starts IDLE (idle: its first
  * wake queues it) or QUEUED and queued at once (a first turn to run). */

@@ -20,7 +20,6 @@
 
 /* Integer checks (signed/unsigned compared as 64-bit of the stated kind). */
 #define CHECK_EQ(a, b) CHECK_OP_(a, ==, b, "%" PRId64, int64_t)
-#define CHECK_NE(a, b) CHECK_OP_(a, !=, b, "%" PRId64, int64_t)
 #define CHECK_LE(a, b) CHECK_OP_(a, <=, b, "%" PRId64, int64_t)
 #define CHECK_LT(a, b) CHECK_OP_(a, <, b, "%" PRId64, int64_t)
 #define CHECK_GE(a, b) CHECK_OP_(a, >=, b, "%" PRId64, int64_t)

@@ -12,8 +12,8 @@
  *
  * try_pop answers EMPTY only when head == tail (no push has even exchanged),
  * and RETRY when a producer sits between its exchange and its link store:
- * Vyukov's original pop returns NULL there and is not linearizable
- * (VERIFY-NOTES 4.2). RETRY is "not empty": pop spins or yields on it and
+ * Vyukov's original pop returns NULL there and is not linearizable (a pop
+ * that answers "empty" after a push completed). RETRY is "not empty": pop spins or yields on it and
  * never parks on it, because the in-window producer's wake comes after its
  * link store and may already have looked at `armed` (park.h).
  *
@@ -58,9 +58,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mailbox.h"
-#include "../mbx_sync.h"
-#include "../park.h"
+#include "mailbox.h"
+#include "mbx_sync.h"
+#include "park.h"
 
 enum { VY_BATCH = 64 }; /* nodes the consumer hands back at once */
 
@@ -368,17 +368,8 @@ static void vy_destroy(mbx *m)
 
 static mbx *vy_create(const mbx_config *cfg);
 
-/* Default spin budget 1024: the ceiling of the consumer's adaptive budget
- * (park.h), as for futex_ring. Measured in the same run (method and caveats
- * in futex_ring.c):
- *   spin   ping-pong  pinned   fan-in P=1   P=4
- *   0      0.11       0.04     14.6         10.6
- *   64     0.07       0.06      7.2         10.1
- *   256    0.64       0.83      6.7          9.6
- *   1024   0.89       0.87      7.4         11.7
- *   4096   0.91       0.88     11.7         10.5
- * Fan-in with 4 producers hardly depends on it (producers never wait);
- * ping-pong gains >10x from 0 to 1024 and nothing beyond. */
+/* Default spin budget 1024, as futex_ring (the same sweep:
+ * results/notes/spin-budget.md); fan-in hardly depends on it. */
 const mbx_ops mbx_vyukov_ops = {
 	.name = "vyukov",
 	.summary = "Vyukov intrusive MPSC node queue, wait-free push, node cache, spin-then-futex (ours)",

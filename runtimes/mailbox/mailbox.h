@@ -1,6 +1,13 @@
 /* mailbox.h: the mailbox contract every mailroom mailbox implements.
  * One header, many implementations: each kind is one .c file under
- * runtimes/mailboxes/ exporting one `const mbx_ops`, listed in mbx_table.c. */
+ * runtimes/mailbox/kinds/ exporting one `const mbx_ops`, listed in
+ * mbx_table.c.
+ *
+ * Errors: operations on a mailbox answer an mbx_status (FULL, EMPTY,
+ * CLOSED, ... are answers of the hot path, not failures, so they are values,
+ * never errno); creation answers NULL + errno, as malloc and pthread do.
+ * Misuse the contract rules out (two consumers at once, a push after
+ * destroy) is undefined; the verify/ suite catches it, the code does not. */
 #ifndef MAILROOM_MAILBOX_H
 #define MAILROOM_MAILBOX_H
 

@@ -1,6 +1,6 @@
 /* actor.c: the actor runtime over any mailbox of the table, in both
  * execution modes (a thread per actor, or a task on a pool: pool.c runs the
- * turns this file defines), and the one-shot reply slot behind ask. */
+ * turns this file defines); ask waits on reply.c's one-shot slot. */
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -12,124 +12,24 @@
 #include <time.h>
 
 #include "actor.h"
+#include "actor_i.h"
 #include "check.h"
 #include "mbx_sync.h"
 #include "pool.h"
+#include "reply.h"
 
-/* ------------------------------------------------------------------------
- * The one-shot reply slot.
- *
- * Two references while an ask is in flight: the asker's and the message's.
- * Whoever drops the last one frees the slot, so an asker that timed out can
- * leave and a late reply still lands in live memory. The asker keeps its
- * slot in a thread-local cache and reuses it when the replier has let go
- * (refs back to 1), so a steady stream of asks allocates nothing.
- * Waiting is spin-then-futex on `state` (futex chosen over mutex+condvar:
- * no lock on the reply path, one syscall only when the asker really sleeps).
- * ---------------------------------------------------------------------- */
-/* WAITING -> DONE (replier) | ABANDONED (asker's timeout); WAITING ->
- * SLEEPING (asker about to futex_wait) -> DONE | ABANDONED. The replier
- * makes the wake syscall only when it takes the slot from SLEEPING, so an
- * asker that is still spinning costs the replier no syscall. */
-enum { SLOT_WAITING = 0, SLOT_DONE = 1, SLOT_ABANDONED = 2, SLOT_SLEEPING = 3 };
-
-struct mbx_reply {
-	_Atomic uint32_t state;   /* WAITING -> DONE (replier) | ABANDONED (asker) */
-	_Atomic uint32_t refs;
-	_Atomic uint32_t replied; /* catches a second act_reply on one ask */
-	int err;
-	mbx_msg value;
-};
-
-static _Thread_local struct mbx_reply *tls_slot;
 static _Thread_local act_actor *tls_current; /* actor whose handler runs on this thread */
 /* The ask of the message being dispatched on this thread, until answered:
  * after the handler returns, the runtime must know whether it replied
  * without touching the slot (which the asker may already be reusing). */
 static _Thread_local struct mbx_reply *tls_pending;
 
-/* The cached slot of a thread that exits is released by this destructor. */
-static pthread_key_t slot_key;
-static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
-static void slot_unref(struct mbx_reply *s);
-static void slot_key_dtor(void *p) { slot_unref(p); }
-static void slot_key_init(void) { CHECK_EQ(pthread_key_create(&slot_key, slot_key_dtor), 0); }
-static void slot_cache(struct mbx_reply *s)
-{
-	pthread_once(&slot_key_once, slot_key_init);
-	tls_slot = s;
-	pthread_setspecific(slot_key, s);
-}
-
-static void slot_unref(struct mbx_reply *s)
-{
-	/* acq_rel: the release half publishes our last use of the slot; the
-	 * acquire half (for the one that reaches zero) orders the free after the
-	 * other side's last use. */
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
-		free(s);
-}
-
-/* The slot of an ask in flight is out of the cache (tls_slot), so an ask
- * nested inside it (a pooled worker helping) takes another one. */
-static struct mbx_reply *slot_get(void)
-{
-	struct mbx_reply *s = tls_slot;
-	tls_slot = NULL; /* in use; the key still names it until slot_put_back */
-	/* acquire: pairs with the replier's acq_rel fetch_sub in slot_unref */
-	if (s && atomic_load_explicit(&s->refs, memory_order_acquire) != 1) {
-		slot_cache(NULL);
-		slot_unref(s); /* a replier still holds it: let it free it */
-		s = NULL;
-	}
-	if (!s) {
-		s = calloc(1, sizeof *s);
-		if (!s)
-			return NULL;
-		atomic_init(&s->refs, 1);
-		slot_cache(s);
-		tls_slot = NULL; /* in use */
-	}
-	atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_relaxed); /* published by the send's release */
-	atomic_store_explicit(&s->replied, 0, memory_order_relaxed);          /* published by the send's release */
-	s->err = 0;
-	atomic_store_explicit(&s->refs, 2, memory_order_relaxed); /* published by the send's release */
-	return s;
-}
-
-/* The ask is over and we still hold our reference: cache the slot again,
- * unless a nested ask cached its own meanwhile. */
-static void slot_put_back(struct mbx_reply *s)
-{
-	if (!tls_slot)
-		slot_cache(s);
-	else
-		slot_unref(s);
-}
-
 /* Answer (or fail) the ask; consumes the message's reference. */
 static void slot_complete(struct mbx_reply *s, int err, uint64_t a, uint64_t b)
 {
 	if (s == tls_pending)
 		tls_pending = NULL;
-	if (atomic_exchange(&s->replied, 1)) {
-		fprintf(stderr, "mailroom: act_reply called twice for one ask\n");
-		abort();
-	}
-	s->err = err;
-	s->value = (mbx_msg){.tag = 0, .a = a, .b = b};
-	/* relaxed: only selects the CAS below, which carries the ordering */
-	uint32_t expect = atomic_load_explicit(&s->state, memory_order_relaxed);
-	while (expect == SLOT_WAITING || expect == SLOT_SLEEPING) {
-		/* release: publishes err/value to the asker's acquire load of state */
-		if (atomic_compare_exchange_weak_explicit(&s->state, &expect, SLOT_DONE, memory_order_release,
-		                                          memory_order_relaxed)) {
-			if (expect == SLOT_SLEEPING)
-				mbx_futex_wake(&s->state, 1);
-			break;
-		}
-	}
-	slot_unref(s);
+	reply_i_complete(s, err, a, b);
 }
 
 void act_reply(const mbx_msg *msg, uint64_t a, uint64_t b)
@@ -185,7 +85,8 @@ static _Thread_local const char *tls_panic_reason; /* thread-local: survives the
 static const char CRASH_RETURNED[] = "handler returned ACT_CRASH";
 /* A wake-up with no content (act_i_request_restart): recognised by its reply
  * pointer, never dispatched, never answered, never a dead letter. */
-static struct mbx_reply ctl_wake;
+static char ctl_wake_tag; /* only its address matters: never dereferenced */
+#define CTL_WAKE ((struct mbx_reply *)(void *)&ctl_wake_tag)
 
 _Noreturn void act_panic(act_ctx *ctx, const char *reason)
 {
@@ -200,7 +101,7 @@ _Noreturn void act_panic(act_ctx *ctx, const char *reason)
 void act_i_request_restart(act_actor *a)
 {
 	atomic_store(&a->restart_req, 1);
-	mbx_msg w = {.reply = &ctl_wake};
+	mbx_msg w = {.reply = CTL_WAKE};
 	(void)mbx_try_push(a->box, &w, NULL); /* FULL: the actor is busy and sees the flag; CLOSED: stopping */
 }
 
@@ -216,7 +117,7 @@ static bool sup_boundary(act_actor *a, const mbx_msg *msg)
 			a->b->on_start(a->state, &sctx);
 		}
 	}
-	return msg->reply == &ctl_wake;
+	return msg->reply == CTL_WAKE;
 }
 
 /* Supervised crash: report, wait for the verdict. True: restarted (new
@@ -271,7 +172,7 @@ act_ref act_retain(act_ref r)
 static void dead_letter(const mbx_msg *msg, void *p)
 {
 	act_actor *a = p;
-	if (msg->reply == &ctl_wake)
+	if (msg->reply == CTL_WAKE)
 		return; /* supervision wake-up: no content */
 	atomic_fetch_add_explicit(&a->dead_letters, 1, memory_order_relaxed); /* statistic only */
 	act_reply_error(msg, ACT_ESTOPPED);
@@ -348,25 +249,27 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	return r != ACT_CRASH;
 }
 
-act_i_state act_i_step(act_actor *a, unsigned max)
+typedef enum { STEP_RUNNING, STEP_IDLE, STEP_DONE } step_state;
+/* Handles up to max messages without blocking (try_pop): one pooled turn. */
+static step_state step(act_actor *a, unsigned max)
 {
 	mbx_msg msg;
 	act_actor *prev = tls_current;
 	tls_current = a;
-	act_i_state st = ACT_I_RUNNING;
+	step_state st = STEP_RUNNING;
 	for (unsigned i = 0; i < max; i++) {
 		mbx_status s = mbx_try_pop(a->box, &msg);
 		if (s == MBX_OK) {
 			if (a->sup && sup_boundary(a, &msg))
 				continue;
 			if (!dispatch(a, &msg)) {
-				st = ACT_I_DONE;
+				st = STEP_DONE;
 				break;
 			}
 		} else if (s == MBX_RETRY) {
 			break; /* a push is mid-flight: come back */
 		} else {
-			st = s == MBX_CLOSED ? ACT_I_DONE : ACT_I_IDLE;
+			st = s == MBX_CLOSED ? STEP_DONE : STEP_IDLE;
 			break;
 		}
 	}
@@ -421,7 +324,7 @@ static act_actor *task_actor(pool_task *t)
 	return (act_actor *)(void *)((char *)t - offsetof(act_actor, task));
 }
 
-pool_turn act_i_turn(pool_task *t, unsigned batch)
+static pool_turn actor_turn(pool_task *t, unsigned batch)
 {
 	act_actor *a = task_actor(t);
 	act_ctx ctx = {a, NULL};
@@ -435,11 +338,11 @@ pool_turn act_i_turn(pool_task *t, unsigned batch)
 	/* relaxed: our own counter (this turn is its only writer now) */
 	uint64_t before = atomic_load_explicit(&a->handled, memory_order_relaxed);
 	pool_turn r;
-	switch (act_i_step(a, batch)) {
-	case ACT_I_IDLE:
+	switch (step(a, batch)) {
+	case STEP_IDLE:
 		r = POOL_TURN_EMPTY;
 		break;
-	case ACT_I_RUNNING:
+	case STEP_RUNNING:
 		if (atomic_load_explicit(&a->handled, memory_order_relaxed) == before) /* our own counter */
 			sched_yield(); /* RETRY at once: a producer is mid-push, maybe preempted */
 		r = POOL_TURN_MORE;
@@ -452,7 +355,7 @@ pool_turn act_i_turn(pool_task *t, unsigned batch)
 	return r;
 }
 
-void act_i_finished(pool_task *t)
+static void actor_finished(pool_task *t)
 {
 	act_actor *a = task_actor(t);
 	/* seq_cst: joiners read it, then the actor's state */
@@ -460,6 +363,12 @@ void act_i_finished(pool_task *t)
 		mbx_futex_wake(&a->done_word, INT32_MAX);
 	act_release((act_ref){a}); /* the running reference */
 }
+
+/* What a pool's workers do with an actor's task: given to the pool when it
+ * is made, so pool.c never names this file. */
+static const pool_task_ops actor_task_ops = {actor_turn, actor_finished};
+
+act_pool *act_pool_create(const act_pool_config *cfg) { return pool_i_create(cfg, &actor_task_ops); }
 
 act_ref act_spawn(const act_behavior *b, void *state, const act_options *opt)
 {
@@ -490,7 +399,7 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	a->b = b;
 	a->state = state;
 	a->sup = sup;
-	pthread_mutex_init(&a->late_mu, NULL);
+	CHECK_EQ(pthread_mutex_init(&a->late_mu, NULL), 0); /* glibc: cannot fail without attributes */
 	atomic_init(&a->refs, 2); /* the caller's handle + the running thread or task */
 	if (opt && opt->pool && !sup) {
 		a->pool = opt->pool;
@@ -586,13 +495,37 @@ static int send_impl(act_ref to, const mbx_msg *msg, bool block)
 int act_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, true); }
 int act_try_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, false); }
 
+/* What an ask does between looks at its slot: a pooled worker helps the
+ * target (or gives up past its stack budget); after the spin, a push that
+ * landed after the target's last drain is failed here (it would never be
+ * answered). */
+typedef struct ask_wait {
+	act_actor *to;
+	bool worker;
+} ask_wait;
+
+static int ask_poll(void *ctx, unsigned round)
+{
+	ask_wait *w = ctx;
+	pool_help h = w->worker ? help(w->to) : POOL_HELP_NONE;
+	if (h == POOL_HELP_TOO_DEEP)
+		return ACT_EDEPTH;
+	if (h == POOL_HELP_RAN)
+		return REPLY_POLL_AGAIN; /* ran a queued turn first: likely the one we asked */
+	if (round >= REPLY_SPIN && atomic_load(&w->to->thread_done)) {
+		drain_late(w->to); /* our push landed after the actor's last drain */
+		return REPLY_POLL_AGAIN;
+	}
+	return REPLY_POLL_IDLE;
+}
+
 int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 {
 	if (!to.a || !req || timeout_ns <= 0)
 		return ACT_EINVAL;
 	if (to.a == tls_current)
 		return ACT_EDEADLK; /* a handler asking its own actor would wait on itself */
-	struct mbx_reply *s = slot_get();
+	struct mbx_reply *s = reply_i_get();
 	if (!s)
 		return ACT_ENOMEM;
 	mbx_msg m = *req;
@@ -606,59 +539,24 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		int64_t left = deadline - mbx_now_ns();
 		int e = left <= 0 ? ACT_ETIMEOUT : wait_a_little(to.a, i, left < 200000 ? left : 200000); /* back off up to 0.2 ms */
 		if (e != ACT_OK) {
-			atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
-			slot_put_back(s);
+			reply_i_unsent(s);
 			return e;
 		}
 	}
 	if (ps != MBX_OK) {
-		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
-		slot_put_back(s);
+		reply_i_unsent(s);
 		return act_err_of(ps); /* not OK, not FULL: CLOSED or NOMEM */
 	}
 	woke(to.a, was_empty);
-	bool worker = pool_i_on_worker();
-	for (unsigned spin = 0;; spin++) {
-		/* acquire: pairs with the replier's release CAS in slot_complete */
-		uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-		if (st == SLOT_DONE)
-			break;
-		int64_t left = deadline - mbx_now_ns();
-		pool_help h = worker ? help(to.a) : POOL_HELP_NONE;
-		if (left <= 0 || h == POOL_HELP_TOO_DEEP) {
-			uint32_t expect = st; /* WAITING or SLEEPING */
-			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
-				slot_cache(tls_slot); /* the key must not keep s: the replier frees it */
-				slot_unref(s);
-				return left <= 0 ? ACT_ETIMEOUT : ACT_EDEPTH;
-			}
-			continue; /* answered meanwhile: take it */
-		}
-		if (h == POOL_HELP_RAN) {
-			continue; /* ran a queued turn first: likely the one we asked */
-		} else if (spin < 256) {
-			mbx_cpu_relax();
-		} else if (atomic_load(&to.a->thread_done)) {
-			drain_late(to.a); /* our push landed after the actor's last drain */
-		} else {
-			/* announce the sleep, so the replier knows to wake us; relaxed:
-			 * the DONE that may beat it is read by the acquire load above */
-			uint32_t expect = SLOT_WAITING;
-			if (st == SLOT_WAITING &&
-			    !atomic_compare_exchange_strong_explicit(&s->state, &expect, SLOT_SLEEPING,
-			                                             memory_order_relaxed, memory_order_relaxed))
-				continue; /* answered meanwhile */
-			/* bounded sleep: a push that lands after the actor's final drain
-			 * is noticed within 10 ms instead of at the deadline; a worker
-			 * looks for turns to help with every 1 ms */
-			int64_t nap = worker ? 1000000 : 10000000;
-			mbx_futex_wait(&s->state, SLOT_SLEEPING, left < nap ? left : nap);
-		}
-	}
-	int err = s->err;
-	if (err == ACT_OK && reply)
-		*reply = s->value;
-	slot_put_back(s);
+	/* bounded sleeps: a push that lands after the actor's final drain is
+	 * noticed within 10 ms instead of at the deadline; a worker looks for
+	 * turns to help with every 1 ms */
+	ask_wait w = {to.a, pool_i_on_worker()};
+	int err = reply_i_wait(s, deadline, w.worker ? 1000000 : 10000000, ask_poll, &w);
+	if (err != 0)
+		return err == REPLY_TIMEOUT ? ACT_ETIMEOUT : err; /* the slot is abandoned */
+	err = reply_i_result(s, reply);
+	reply_i_put_back(s);
 	return err;
 }
 
@@ -686,7 +584,7 @@ int act_join(act_ref r)
 		pthread_join(r.a->thread, NULL);
 		return ACT_OK;
 	}
-	/* seq_cst loads and CAS: pair with act_i_finished's exchange */
+	/* seq_cst loads and CAS: pair with actor_finished's exchange */
 	for (unsigned i = 0; atomic_load(&r.a->done_word) != DONE_DONE; i++) {
 		uint32_t w = DONE_RUNNING;
 		if (pool_i_on_worker()) {

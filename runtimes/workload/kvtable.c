@@ -3,8 +3,8 @@
  * plus two side slots for the keys ck_ht reserves. See kvtable.h. */
 #include <stdlib.h>
 
-#include "../check.h"
-#include "../workload.h"
+#include "check.h"
+#include "workload.h"
 #include "kvtable.h"
 
 _Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "ck_ht direct mode stores keys as uintptr_t");

@@ -21,9 +21,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "../check.h"
-#include "../mbx_sync.h"
-#include "../workload.h"
+#include "check.h"
+#include "mbx_sync.h"
+#include "workload.h"
 
 typedef struct atomic_account {
 	_Alignas(MBX_CACHELINE) _Atomic int64_t balance;

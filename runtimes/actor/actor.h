@@ -1,4 +1,12 @@
 /* actor.h: the actor interface over any mailbox of the table.
+ * Errors: every call that can fail returns ACT_OK (0) or a positive ACT_E*
+ * (one enum for the whole layer, so a handler can pass a failed ask's error
+ * on with act_reply_error); spawn and act_pool_create return a NULL handle +
+ * errno, like the mailbox layer's create. Aborts (misuse, never a runtime
+ * condition, each printing why): act_reply twice on one ask, act_panic
+ * outside a handler, act_pool_destroy from its own worker or with actors
+ * still alive after 10 s.
+ *
  * An actor owns private state, has one mailbox, and handles one message at a
  * time; nothing else touches its state. Two execution modes, chosen per actor
  * at spawn (act_options.pool), behind the same calls:
@@ -51,7 +59,11 @@ typedef struct act_ctx act_ctx; /* passed to handlers: act_self(ctx) */
 typedef struct act_behavior {
 	const char *name;
 	act_result (*handle)(void *state, const mbx_msg *msg, act_ctx *ctx);
-	void (*on_start)(void *state, act_ctx *ctx); /* optional, before the first message */
+	/* optional, before the first message; exactly once per state: under a
+	 * supervisor, again only on the fresh state of a restart, never twice
+	 * on one state (a restart skipped because the supervisor is closing
+	 * keeps the started state and does not run it) */
+	void (*on_start)(void *state, act_ctx *ctx);
 	void (*on_stop)(void *state, act_ctx *ctx);  /* optional, after the drain (a logger's flush) */
 } act_behavior;
 
@@ -188,36 +200,5 @@ typedef struct act_stats {
 	uint64_t dead_letters; /* messages that arrived after the actor had finished */
 } act_stats;
 act_stats act_get_stats(act_ref r);
-
-/* ---- internal: the loop, thread-free (the pooled mode runs it) ---- */
-typedef enum { ACT_I_RUNNING, ACT_I_IDLE, ACT_I_DONE } act_i_state;
-/* Handle up to max messages without blocking (try_pop). */
-act_i_state act_i_step(act_actor *a, unsigned max);
-
-/* ---- internal: supervision hooks (runtimes/supervisor.c uses them) ----
- * A supervised actor keeps its thread and mailbox across restarts, so a
- * handle names the child, not the incarnation. On a failure the loop
- * answers the ask (ACT_ECRASHED), then calls failed() on the actor's own
- * thread, which blocks until the supervisor decides: ACT_I_RESTART (failed()
- * has replaced *state; on_start runs again, then the queued messages) or
- * ACT_I_GIVE_UP (the actor stops as an unsupervised one would). restart() is
- * called at the next message boundary after act_i_request_restart (a
- * sibling restarted by one-for-all / rest-for-one); it returns true only when
- * it replaced *state with a fresh one (false: the supervisor is closing and
- * the old state stays).
- * Invariant: on_start runs exactly once per state, on a state that has not
- * been started: after spawn, after failed() returned ACT_I_RESTART, and
- * after restart() returned true; never on a state that has already run it. */
-typedef enum { ACT_I_RESTART, ACT_I_GIVE_UP } act_i_verdict;
-typedef struct act_i_supervision {
-	act_i_verdict (*failed)(void *ctx, const mbx_msg *msg, const char *reason, void **state);
-	bool (*restart)(void *ctx, void **state); /* true: *state is fresh */
-	void *ctx;
-} act_i_supervision;
-/* sup must outlive the actor; NULL = act_spawn. With sup, opt->pool is
- * ignored: a supervised actor runs thread per actor (see the pooled mode). */
-act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_options *opt,
-                               const act_i_supervision *sup);
-void act_i_request_restart(act_actor *a);
 
 #endif

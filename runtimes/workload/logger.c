@@ -93,9 +93,7 @@ static const act_behavior worker_behavior = {.name = "log-worker", .handle = wor
 logger_result logger_run(const wl_config *cfg, uint32_t workers, uint64_t records, uint32_t flush_every)
 {
 	CHECK_GT(flush_every, 0);
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
+	act_options o = wl_options(cfg);
 
 	logger_state ls = {.flush_every = flush_every, .workers = workers, .in_order = true};
 	ls.buf = malloc(flush_every * sizeof *ls.buf);

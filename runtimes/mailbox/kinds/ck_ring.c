@@ -51,7 +51,8 @@
  * Thundering herd: ck_ec wakes every waiter, so each pop that leaves "full"
  * wakes all parked producers; one wins the slot, the rest park again.
  *
- * TSan: CK's inline-asm atomics are invisible to it (VERIFY-NOTES 1.2, FIX=1):
+ * TSan: CK's inline-asm atomics are invisible to it (it instruments only
+ * compiler atomics), so the hand-off is annotated by hand:
  * the producer releases on its slot address after reserving it and before the
  * copy+commit; the consumer acquires on that slot address after the dequeue;
  * every CK call (and our copy into the reserved slot) runs inside
@@ -65,9 +66,9 @@
 #include <ck_ec.h>
 #include <ck_ring.h>
 
-#include "../ck_glue.h"
-#include "../mailbox.h"
-#include "../mbx_sync.h"
+#include "ck_glue.h"
+#include "mailbox.h"
+#include "mbx_sync.h"
 
 CK_RING_PROTOTYPE(mbx_msg, mbx_msg)
 

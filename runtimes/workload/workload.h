@@ -1,7 +1,15 @@
 /* workload.h: the classic actor workloads behind one small interface per
  * workload, so tests and benchmarks run actor versions (over any mailbox) and
  * shared-state baselines (mutex, rwlock, spin, atomic) from one table.
- * Every op may be called concurrently from any number of client threads. */
+ * Every op may be called concurrently from any number of client threads.
+ * Errors: ops answer WL_* values where the workload defines an answer
+ * (WL_INSUFFICIENT, WL_NOTFOUND) and WL_ERROR for a bad argument (a negative
+ * amount); create returns NULL + errno. An account index out of range aborts
+ * (CHECK: a caller bug). A failure
+ * underneath (an actor's send or ask that fails, which a healthy run never
+ * sees: the mailboxes are unbounded or drained, the asks wait WL_ASK_NS)
+ * aborts with CHECK and both values: the workloads are test and benchmark
+ * material, and a silent WL_ERROR would let a broken mailbox pass as slow. */
 #ifndef MAILROOM_WORKLOAD_H
 #define MAILROOM_WORKLOAD_H
 
@@ -9,17 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actor.h"
 #include "mailbox.h"
 
-/* Actor backends use the mailbox and the execution mode; shared-state
- * backends ignore them. */
-typedef struct act_pool act_pool; /* actor.h */
-typedef struct wl_config {
-	const mbx_ops *mailbox; /* NULL: act_default_mailbox() */
-	uint32_t capacity;      /* 0: the kind's default */
-	int32_t spin;           /* -1: the kind's default */
-	act_pool *pool;         /* NULL: thread per actor; else pooled on it */
-} wl_config;
+/* A workload's configuration is the options of the actors it spawns
+ * (mailbox kind, capacity, spin, pool: NULL = thread per actor); shared-state
+ * backends ignore it. A NULL wl_config means the defaults (wl_options). */
+typedef act_options wl_config;
+static inline act_options wl_options(const wl_config *cfg)
+{
+	return cfg ? *cfg : (act_options){.mailbox = NULL, .capacity = 0, .spin = -1, .pool = NULL};
+}
 
 /* The actor backends' ask timeout: far beyond any healthy answer, so a hang
  * becomes a CHECK failure instead of a stuck test or benchmark. */
@@ -77,7 +85,7 @@ typedef struct wl_backend {
 extern const wl_backend *const wl_backends[]; /* NULL-terminated */
 const wl_backend *wl_find_backend(const char *name);
 
-/* ---- actor-only workloads (runtimes/workloads/) ---- */
+/* ---- actor-only workloads ---- */
 
 /* wordcount: one aggregator actor. */
 typedef struct wl_wordcount wl_wordcount;

@@ -63,9 +63,7 @@ static const act_behavior pub_behavior = {.name = "publisher", .handle = pub_han
 
 bool broadcast_run(const wl_config *cfg, uint32_t subscribers, uint64_t messages, uint64_t *delivered)
 {
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
+	act_options o = wl_options(cfg);
 	size_t m = subscribers ? subscribers : 1;
 	sub_state *ss = aligned_alloc(_Alignof(sub_state), m * sizeof *ss);
 	act_ref *sr = calloc(m, sizeof *sr);

@@ -5,15 +5,21 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static inline void cli_die(const char *prog, const char *fmt, const char *a, const char *b)
+/* The one way a program rejects its arguments: "prog: <message> (try
+ * --help)" on one line, exit status 2. */
+__attribute__((format(printf, 2, 3), noreturn)) static inline void cli_die(const char *prog, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a, b);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, " (try --help)\n");
+	va_end(ap);
 	exit(2);
 }
 
@@ -21,7 +27,7 @@ static inline void cli_die(const char *prog, const char *fmt, const char *a, con
 static inline const char *cli_value(const char *prog, int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
-		cli_die(prog, "flag '%s' needs a value%s", argv[*i], "");
+		cli_die(prog, "flag '%s' needs a value", argv[*i]);
 	return argv[++*i];
 }
 
@@ -31,7 +37,7 @@ static inline uint64_t cli_u64(const char *prog, const char *flag, const char *v
 	errno = 0;
 	if (!v[0] || v[0] == '-')
 		cli_die(prog, "bad value '%s' for %s: want a non-negative integer", v, flag);
-	unsigned long long x = strtoull(v, &end, 0);
+	unsigned long long x = strtoull(v, &end, 10); /* base 10 only: "010" is ten */
 	if (errno || *end)
 		cli_die(prog, "bad value '%s' for %s: want an integer", v, flag);
 	if (x < min || x > max) {

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mailbox.h"
-#include "../mbx_sync.h"
+#include "mailbox.h"
+#include "mbx_sync.h"
 
 typedef struct mutex_mbx {
 	mbx base;

@@ -66,14 +66,6 @@ static act_result account_handle(void *state, const mbx_msg *msg, act_ctx *ctx)
 
 static const act_behavior account_behavior = {.name = "bank-account", .handle = account_handle};
 
-static act_options options_of(const wl_config *cfg)
-{
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
-	return o;
-}
-
 static uint64_t ask_ok(act_ref to, uint32_t tag, uint64_t a, uint64_t b)
 {
 	mbx_msg req = {.tag = tag, .a = a, .b = b}, rep;
@@ -118,7 +110,7 @@ static wl_bank *bank_create(const wl_config *cfg, uint32_t accounts, int64_t ini
 		errno = ENOMEM;
 		return NULL;
 	}
-	act_options o = options_of(cfg);
+	act_options o = wl_options(cfg);
 	for (uint32_t i = 0; i < accounts; i++) {
 		b->acct[i].balance = initial; /* published to the actor by pthread_create */
 		b->ref[i] = act_spawn(&account_behavior, &b->acct[i], &o);

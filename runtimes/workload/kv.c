@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "actor.h"
-#include "baselines/kvtable.h"
+#include "kvtable.h"
 #include "check.h"
 #include "workload.h"
 
@@ -75,9 +75,7 @@ static wl_kv *kv_create(const wl_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
+	act_options o = wl_options(cfg);
 	kv->ref = act_spawn(&kv_behavior, &kv->st, &o); /* pthread_create publishes the table */
 	if (!kv->ref.a) {
 		int e = errno;

@@ -25,9 +25,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../check.h"
-#include "../mbx_sync.h"
-#include "../workload.h"
+#include "check.h"
+#include "mbx_sync.h"
+#include "workload.h"
 #include "kvtable.h"
 
 typedef struct wl_i_spin {

@@ -1,4 +1,8 @@
-/* futex_ring: the project's bounded MPSC ring. Per-slot sequence numbers
+/* futex_ring.h: the implementation of the futex_ring mailbox, as static
+ * inline functions: futex_ring.c makes the ops table of them, and a benchmark
+ * that must call push and pop directly (bench/scen_vtable.c) includes it.
+ *
+ * futex_ring: the project's bounded MPSC ring. Per-slot sequence numbers
  * (Vyukov's bounded queue), a CAS on the tail to claim a position, exact
  * close through a CLOSED bit in that same tail word, and spin-then-park
  * (park.h) for the empty consumer and for producers facing a full ring.
@@ -26,14 +30,17 @@
  * those (waiting out any claimed-but-unpublished slot) and only then answers
  * MBX_CLOSED. The same wait makes try_pop's EMPTY linearizable: EMPTY means
  * "nothing claimed" (tail == head), never "the next slot is late". */
+#ifndef MAILROOM_FUTEX_RING_H
+#define MAILROOM_FUTEX_RING_H
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../mailbox.h"
-#include "../mbx_sync.h"
-#include "../park.h"
+#include "mailbox.h"
+#include "mbx_sync.h"
+#include "park.h"
 
 #define FR_CLOSED (UINT64_C(1) << 63) /* in the tail word; positions never reach 2^63 */
 
@@ -70,9 +77,9 @@ _Static_assert(offsetof(fr_ring, full_spin) - offsetof(fr_ring, not_full) == MBX
 _Static_assert(offsetof(fr_ring, slots) + sizeof(fr_slot *) <= MBX_CACHELINE,
                "the read-only fields fit on the first line, which nobody writes");
 
-static mbx *fr_create(const mbx_config *cfg);
+extern const mbx_ops mbx_futex_ring_ops;
 
-static void fr_destroy(mbx *m)
+static inline void fr_destroy(mbx *m)
 {
 	fr_ring *q = (fr_ring *)m;
 	free(q->slots); /* messages are copies: nothing else to free */
@@ -89,7 +96,7 @@ typedef struct fr_room_ctx {
 /* Room for position t, or something changed that needs a fresh look (close,
  * or another producer claimed t). Reads head with seq_cst: the consumer's
  * seq_cst head store in fr_take is the publication this waits for. */
-static bool fr_room_ready(void *p)
+static inline bool fr_room_ready(void *p)
 {
 	fr_room_ctx *c = p;
 	if (atomic_load_explicit(&c->q->tail, memory_order_seq_cst) != c->t)
@@ -98,7 +105,7 @@ static bool fr_room_ready(void *p)
 	       (uint64_t)c->q->base.capacity + MBX_MUTANT(5);
 }
 
-static mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool block)
+static inline mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool block)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: only a guess at the position; the seq_cst CAS below validates
@@ -160,12 +167,12 @@ static mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool
 	return MBX_OK;
 }
 
-static mbx_status fr_push(mbx *m, const mbx_msg *msg, bool *was_empty)
+static inline mbx_status fr_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 {
 	return fr_push_impl(m, msg, was_empty, true);
 }
 
-static mbx_status fr_try_push(mbx *m, const mbx_msg *msg, bool *was_empty)
+static inline mbx_status fr_try_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 {
 	return fr_push_impl(m, msg, was_empty, false);
 }
@@ -179,7 +186,7 @@ typedef struct fr_pop_ctx {
 } fr_pop_ctx;
 
 /* acquire: pairs with the producer's release publish in fr_push_impl */
-static bool fr_published(const fr_pop_ctx *c)
+static inline bool fr_published(const fr_pop_ctx *c)
 {
 	return atomic_load_explicit(&c->s->seq, memory_order_acquire) == c->h + 1;
 }
@@ -189,13 +196,13 @@ static bool fr_published(const fr_pop_ctx *c)
  * Dekker pairing with the claim CAS and close's fetch_or (park.h). The slot
  * is looked at first, so a spinning consumer mostly reads the slot's line,
  * not the producers' tail line. */
-static bool fr_pop_ready(void *p)
+static inline bool fr_pop_ready(void *p)
 {
 	fr_pop_ctx *c = p;
 	return fr_published(c) || atomic_load_explicit(&c->q->tail, memory_order_seq_cst) != c->h;
 }
 
-static mbx_status fr_take(fr_ring *q, fr_pop_ctx *c, mbx_msg *out)
+static inline mbx_status fr_take(fr_ring *q, fr_pop_ctx *c, mbx_msg *out)
 {
 	*out = c->s->msg;
 	/* release: pairs with the acquire load of seq by the producer that
@@ -211,7 +218,7 @@ static mbx_status fr_take(fr_ring *q, fr_pop_ctx *c, mbx_msg *out)
 }
 
 /* deadline_ns: 0 = do not wait (try_pop), < 0 = forever, else absolute. */
-static mbx_status fr_pop_until(mbx *m, mbx_msg *out, int64_t deadline_ns)
+static inline mbx_status fr_pop_until(mbx *m, mbx_msg *out, int64_t deadline_ns)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: head is written only by the consumer, i.e. by us */
@@ -243,14 +250,14 @@ static mbx_status fr_pop_until(mbx *m, mbx_msg *out, int64_t deadline_ns)
 	}
 }
 
-static mbx_status fr_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, -1); }
-static mbx_status fr_try_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, 0); }
-static mbx_status fr_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
+static inline mbx_status fr_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, -1); }
+static inline mbx_status fr_try_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, 0); }
+static inline mbx_status fr_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
 	return fr_pop_until(m, out, mbx_deadline_ns(ns));
 }
 
-static void fr_close(mbx *m)
+static inline void fr_close(mbx *m)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* seq_cst RMW: P for both parks; from here on every claim CAS fails */
@@ -259,7 +266,7 @@ static void fr_close(mbx *m)
 	mbx_i_park_wake(&q->not_full);
 }
 
-static size_t fr_len(mbx *m)
+static inline size_t fr_len(mbx *m)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: an estimate by contract, no data depends on it; head first,
@@ -271,46 +278,7 @@ static size_t fr_len(mbx *m)
 	return t - h > q->mask + 1 ? (size_t)(q->mask + 1) : (size_t)(t - h);
 }
 
-/* Default spin budget 1024: the ceiling of the adaptive budget (park.h); one
- * round is a condition check plus a ~35 ns pause, so ~40 us at most.
- * Measured with the final code on the project machine (2 vCPU KVM, shared:
- * load average 8-14 from other jobs during the run; medians of 5 interleaved
- * runs, /tmp harness). ping-pong: 2 threads bounce one message through 2
- * mailboxes (M round trips/s); pinned: the two on different cores; fan-in:
- * P producers, one consumer, capacity C (M msgs/s).
- *   spin   ping-pong  pinned   fan-in P=1   P=4 C=1024   P=4 C=64
- *   0      0.06       0.06     15.6         2.5          1.0
- *   64     0.07       0.06      8.0         5.3          4.9
- *   256    0.94       0.99      6.8         2.9          6.1
- *   1024   0.91       0.94      7.3         5.2          5.4
- *   4096   1.13       1.16      7.1         4.2          7.3
- * A futex hand-off (wake + schedule) costs ~7 us here, so a budget under
- * that (0, 64) turns every ping-pong hop into a sleep. 1024 rather than 256:
- * in two earlier runs (earlier versions of the adaptive spin, load 4-7) 256
- * was 2-7x slower than 1024 in ping-pong, on par in one quiet run (load 2);
- * 4096 costs ~150 us per failed spin. Spinning costs SPSC throughput (P=1): a
- * parked consumer lets the producer run ahead and take a batch, a spinning
- * one contends for every slot's line. Spread between runs is up to 2x on
- * this machine: read the columns as trends. */
-const mbx_ops mbx_futex_ring_ops = {
-	.name = "futex_ring",
-	.summary = "bounded MPSC ring, per-slot sequence numbers, exact close, spin-then-futex (ours)",
-	.caps = MBX_CAP_BOUNDED | MBX_CAP_BLOCKING | MBX_CAP_LOCKFREE | MBX_CAP_SPIN | MBX_CAP_POW2 |
-	        MBX_CAP_EXACT_CLOSE,
-	.default_capacity = 1024,
-	.default_spin = 1024,
-	.create = fr_create,
-	.destroy = fr_destroy,
-	.push = fr_push,
-	.try_push = fr_try_push,
-	.pop = fr_pop,
-	.try_pop = fr_try_pop,
-	.pop_timeout = fr_pop_timeout,
-	.close = fr_close,
-	.len = fr_len,
-};
-
-static mbx *fr_create(const mbx_config *cfg)
+static inline mbx *fr_create(const mbx_config *cfg)
 {
 	fr_ring *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
 	if (!q) {
@@ -345,3 +313,5 @@ static mbx *fr_create(const mbx_config *cfg)
 	mbx_i_park_init(&q->not_full);
 	return &q->base;
 }
+
+#endif

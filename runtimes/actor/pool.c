@@ -78,8 +78,8 @@ typedef struct lq_slot {
 
 /* A worker. Hand-written local queue: a bounded ring with per-slot sequence
  * numbers (Vyukov's bounded queue, single producer). ConcurrencyKit's
- * ck_ring_*_spmc would do, but TSan does not see its fences (see
- * VERIFY-NOTES), and a task handed between workers carries the actor's
+ * ck_ring_*_spmc would do, but TSan does not see its fences (inline asm,
+ * as ck_ring.c explains), and a task handed between workers carries the actor's
  * whole state: that edge must be visible to TSan. */
 typedef struct worker {
 	/* thieves and the owner claim positions here (CAS) */
@@ -99,6 +99,7 @@ _Static_assert(offsetof(worker, tail) - offsetof(worker, head) == MBX_CACHELINE,
 _Static_assert(offsetof(worker, ring) % MBX_CACHELINE == 0, "ring apart from the owner's fields");
 
 struct act_pool {
+	const pool_task_ops *ops;
 	unsigned nworkers, batch;
 	int32_t spin;
 	size_t stack_bytes;
@@ -338,11 +339,11 @@ static void run_task(worker *w, pool_task *t)
 	atomic_store(&t->state, TASK_RUNNING); /* ours since we dequeued it QUEUED */
 	for (;;) {
 		STAT_INC(w->turns);
-		pool_turn r = act_i_turn(t, p->batch);
+		pool_turn r = p->ops->turn(t, p->batch);
 		if (r == POOL_TURN_DONE) {
 			atomic_store(&t->state, TASK_DEAD);
 			atomic_fetch_sub(&p->live, 1);
-			act_i_finished(t); /* may free t */
+			p->ops->finished(t); /* may free t */
 			return;
 		}
 		if (r == POOL_TURN_EMPTY) {
@@ -587,7 +588,7 @@ static void pool_free(act_pool *p)
 	free(p);
 }
 
-act_pool *act_pool_create(const act_pool_config *cfg)
+act_pool *pool_i_create(const act_pool_config *cfg, const pool_task_ops *ops)
 {
 	act_pool_config c = cfg ? *cfg : (act_pool_config){0, 0, -1, 0};
 	if (c.workers > 1024 || c.batch > 1000000 || c.spin > 1000000 ||
@@ -601,11 +602,12 @@ act_pool *act_pool_create(const act_pool_config *cfg)
 		return NULL;
 	}
 	memset(p, 0, sizeof *p);
+	p->ops = ops;
 	p->nworkers = c.workers ? c.workers : nproc();
 	p->batch = MBX_MUTANT(15) ? UINT32_MAX : c.batch ? c.batch : ACT_POOL_BATCH; /* mutant 15: no batch limit */
 	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
 	p->stack_bytes = c.stack_bytes ? c.stack_bytes : ACT_POOL_STACK;
-	pthread_mutex_init(&p->inj_mu, NULL);
+	CHECK_EQ(pthread_mutex_init(&p->inj_mu, NULL), 0); /* glibc: cannot fail without attributes */
 	p->w = calloc(p->nworkers, sizeof *p->w);
 	if (!p->w) {
 		pool_free(p);

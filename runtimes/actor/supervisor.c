@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "mbx_sync.h"
+#include "actor_i.h"
 #include "supervisor.h"
 
 enum { SUP_NOTICE = 0x53555056u }; /* "SUPV": the only message a supervisor handles */
@@ -274,12 +275,12 @@ static void *sup_init(void *arg)
 	s->gen = atomic_fetch_add(&sup_gen_next, 1);
 	s->ch = calloc(spec->nchildren ? spec->nchildren : 1, sizeof *s->ch);
 	s->ring = calloc(spec->max_restarts ? spec->max_restarts : 1, sizeof *s->ring);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_t ca; /* glibc: none of these can fail with these arguments */
+	CHECK_EQ(pthread_condattr_init(&ca), 0);
+	CHECK_EQ(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC), 0);
+	CHECK_EQ(pthread_cond_init(&s->cv, &ca), 0);
 	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&s->mu, NULL);
+	CHECK_EQ(pthread_mutex_init(&s->mu, NULL), 0);
 	s->children_stopped = 1; /* until every child is up (a failed start stops none twice) */
 	if (!s->ch || !s->ring) {
 		s->spec.nchildren = 0;

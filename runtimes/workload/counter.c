@@ -41,9 +41,7 @@ static wl_counter *counter_create(const wl_config *cfg)
 	wl_counter *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	act_options o = {.mailbox = NULL, .capacity = 0, .spin = -1};
-	if (cfg)
-		o = (act_options){.mailbox = cfg->mailbox, .capacity = cfg->capacity, .spin = cfg->spin, .pool = cfg->pool};
+	act_options o = wl_options(cfg);
 	c->ref = act_spawn(&counter_behavior, &c->value, &o);
 	if (!c->ref.a) {
 		int e = errno;
