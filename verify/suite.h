@@ -98,8 +98,10 @@ static inline void v_suite_case(v_suite *s, const v_case *c)
 	}
 }
 
-/* Default cases: each mailbox of the table (only --mailbox if given). */
-static inline void v_suite_mailbox_cases(v_suite *s)
+/* fn(s, where, args, ops) for each mailbox of the table (only --mailbox if
+ * given): where is its name, args "--mailbox NAME". */
+typedef void v_mailbox_fn(v_suite *s, const char *where, const char *args, const mbx_ops *o);
+static inline void v_suite_each_mailbox(v_suite *s, v_mailbox_fn *fn)
 {
 	for (size_t k = 0; mbx_table[k]; k++) {
 		const mbx_ops *o = mbx_table[k];
@@ -107,9 +109,17 @@ static inline void v_suite_mailbox_cases(v_suite *s)
 			continue;
 		char args[160];
 		snprintf(args, sizeof args, "--mailbox %s", o->name);
-		v_suite_case(s, &(v_case){.where = o->name, .args = args, .ops = o});
+		fn(s, o->name, args, o);
 	}
 }
+
+static inline void v_suite_mailbox_case(v_suite *s, const char *where, const char *args, const mbx_ops *o)
+{
+	v_suite_case(s, &(v_case){.where = where, .args = args, .ops = o});
+}
+
+/* Default cases: each mailbox of the table, one case each. */
+static inline void v_suite_mailbox_cases(v_suite *s) { v_suite_each_mailbox(s, v_suite_mailbox_case); }
 
 static inline bool v_suite_caps_apply(const v_test *t, const v_case *c)
 {
