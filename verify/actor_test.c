@@ -233,7 +233,8 @@ static void t_stop_in_flight(tctx *t)
 			pthread_join(th[i], NULL);
 		CHECK_EQ(act_join(r), ACT_OK);
 		act_stats st = act_get_stats(r); /* exact: the actor has terminated */
-		uint64_t seen = st.handled + st.dead_letters, ok = atomic_load(&sends_ok) + atomic_load(&asks_ok);
+		uint64_t seen = st.handled + st.dead_letters,
+		         ok = atomic_load(&sends_ok) + atomic_load(&asks_ok);
 		CHECK_GE(seen, ok);
 		CHECK_LE(seen, ok + atomic_load(&asks_stopped));
 		if (t->ops->caps & MBX_CAP_EXACT_CLOSE)
@@ -255,7 +256,7 @@ static void t_release_unjoined(tctx *t)
 			v_sleep_ms(2);
 		act_release(r); /* no join */
 	}
-	v_sleep_ms(100); /* let detached threads finish before exit (LSan); a pool's end waits for its actors */
+	v_sleep_ms(100); /* detached threads finish before exit (LSan); a pool's end waits anyway */
 }
 
 /* ---------------------------------------------------------------- driver */
@@ -303,7 +304,7 @@ static void cases(v_suite *s) { v_suite_each_mailbox(s, mode_cases); }
 
 int main(int argc, char **argv)
 {
-	v_suite s = {.prog = PROG, .label = "actor", .test_flag = "--test", V_SUITE_TESTS(tests), .run = run_test,
-	             .usage = usage, .flag = own_flag, .cases = cases};
+	v_suite s = {.prog = PROG, .label = "actor", .test_flag = "--test", V_SUITE_TESTS(tests),
+	             .run = run_test, .usage = usage, .flag = own_flag, .cases = cases};
 	return v_suite_main(&s, argc, argv);
 }

@@ -161,8 +161,8 @@ static inline act_ref v_spawn(const act_behavior *b, void *st, const mbx_ops *op
 	act_options o = {.mailbox = ops, .capacity = cap, .spin = -1, .pool = p};
 	act_ref r = act_spawn(b, st, &o);
 	if (!r.a) {
-		fprintf(stderr, "verify: act_spawn(%s, %s, capacity %u, %s) failed: %s\n", b->name, ops->name, cap,
-		        p ? "pooled" : "thread", strerror(errno));
+		fprintf(stderr, "verify: act_spawn(%s, %s, capacity %u, %s) failed: %s\n", b->name, ops->name,
+		        cap, p ? "pooled" : "thread", strerror(errno));
 		abort();
 	}
 	return r;
@@ -202,8 +202,8 @@ static inline mbx_msg v_ask_ok(act_ref r, uint32_t tag, uint64_t a, uint64_t b)
 static inline void v_pool_print(FILE *f, const char *what, act_pool_stats s)
 {
 	fprintf(f,
-	        "  %s: turns=%" PRIu64 " steals=%" PRIu64 " injects=%" PRIu64 " parks=%" PRIu64 " wakes=%" PRIu64
-	        " helps=%" PRIu64 " live=%" PRId64 "\n",
+	        "  %s: turns=%" PRIu64 " steals=%" PRIu64 " injects=%" PRIu64 " parks=%" PRIu64
+	        " wakes=%" PRIu64 " helps=%" PRIu64 " live=%" PRId64 "\n",
 	        what, s.turns, s.steals, s.injects, s.parks, s.wakes, s.helps, s.live);
 }
 
