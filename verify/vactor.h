@@ -138,19 +138,24 @@ static inline const act_behavior *v_probe_behavior(void)
 
 /* ---------------------------------------------------------------- spawn, send, stop */
 
+/* Whether kind o accepts capacity cap (its create says). */
+static inline bool v_cap_fits(const mbx_ops *o, uint32_t cap)
+{
+	mbx *m = mbx_create(o, cap, -1);
+	if (m)
+		mbx_destroy(m);
+	return m != NULL;
+}
+
 /* Smallest capacity >= want that a bounded kind accepts (a POW2 kind rounds
  * up); 0 (the kind's default: no limit) for kinds that cannot bound. */
 static inline uint32_t v_cap_at_least(const mbx_ops *o, uint32_t want)
 {
 	if (!(o->caps & MBX_CAP_BOUNDED))
 		return 0;
-	for (uint32_t c = want < 2 ? 2 : want; c <= 2 * want + 64; c++) {
-		mbx *m = mbx_create(o, c, -1);
-		if (m) {
-			mbx_destroy(m);
+	for (uint32_t c = want < 2 ? 2 : want; c <= 2 * want + 64; c++)
+		if (v_cap_fits(o, c))
 			return c;
-		}
-	}
 	fprintf(stderr, "verify: mailbox %s accepts no capacity in %u..%u\n", o->name, want, 2 * want + 64);
 	abort();
 }
