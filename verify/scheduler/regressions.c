@@ -11,6 +11,38 @@
 #include "check.h"
 #include "sched.h"
 
+/* Waits until every goal is met. Thread mode takes ~1 ms; 10 s (any build)
+ * is a deadlock, reported here (each count, the pools, `why`) rather than
+ * by the 20 s watchdog. */
+typedef struct goal {
+	const char *what;
+	_Atomic uint64_t *got;
+	uint64_t want;
+} goal;
+
+static void done_within(tctx *t, const char *test, const char *mode, const char *why, const goal *g, size_t n)
+{
+	int64_t t0 = mbx_now_ns();
+	for (size_t i = 0; i < n;) {
+		if (atomic_load(g[i].got) >= g[i].want) {
+			i++;
+			continue;
+		}
+		if (mbx_now_ns() - t0 > 10 * V_SEC) {
+			fprintf(stderr, "%s: %s: %s mode stuck:", SCHED_PROG, test, mode);
+			for (size_t k = 0; k < n; k++)
+				fprintf(stderr, " %s %" PRIu64 "/%" PRIu64 ",", g[k].what,
+				        atomic_load(g[k].got), g[k].want);
+			fprintf(stderr, " (%s)\n", why);
+			sched_dump(t);
+			abort();
+		}
+		v_sleep_ms(1);
+	}
+	printf("  %s: done in %" PRId64 " ms\n", mode, (mbx_now_ns() - t0) / V_MS);
+	v_tick(&t->wd);
+}
+
 /* ---------------------------------------------------------------- help_nested_block */
 
 enum { HN_N = 64 };
@@ -73,24 +105,10 @@ static void hn_run(tctx *t, bool pooled)
 	v_send_ok(c->x, HN_X_GO, 0);
 	v_sleep_ms(50); /* A is waiting on B; X has had its chance to run */
 	atomic_store(&c->release, 1);
-	/* thread mode takes ~1 ms after the release; 10 s (any build) is
-	 * a deadlock, reported here rather than by the 20 s watchdog */
-	int64_t t0 = mbx_now_ns(), limit = 10 * V_SEC;
-	while (atomic_load(&c->b_got) < HN_N || !atomic_load(&c->x_done) || atomic_load(&c->a_got) < HN_N) {
-		if (mbx_now_ns() - t0 > limit) {
-			fprintf(stderr,
-			        "%s: help_nested_block: %s mode stuck: B got %" PRIu64 "/%d, A got %" PRIu64
-			        "/%d, X done %" PRIu64
-			        " (X's turn, run inside A's wait, waits for A's mailbox)\n",
-			        SCHED_PROG, pooled ? "pooled" : "thread", atomic_load(&c->b_got), HN_N,
-			        atomic_load(&c->a_got), HN_N, atomic_load(&c->x_done));
-			sched_dump(t);
-			abort();
-		}
-		v_sleep_ms(1);
-	}
-	printf("  %s: done in %" PRId64 " ms\n", pooled ? "pooled" : "thread", (mbx_now_ns() - t0) / V_MS);
-	v_tick(&t->wd);
+	const goal hn_goals[] = {
+	    {"B got", &c->b_got, HN_N}, {"A got", &c->a_got, HN_N}, {"X done", &c->x_done, 1}};
+	done_within(t, "help_nested_block", pooled ? "pooled" : "thread",
+	            "X's turn, run inside A's wait, waits for A's mailbox", hn_goals, 3);
 	v_finish(g);
 	v_finish(c->a);
 	v_finish(c->b);
@@ -170,22 +188,10 @@ static void sn_run(tctx *t, int mode)
 	v_send_ok(c->r, SN_R_GO, 0);
 	v_sleep_ms(10); /* R is inside its handler, on one worker */
 	v_send_ok(pa, SN_P_GO, 0);
-	int64_t t0 = mbx_now_ns(), limit = 10 * V_SEC; /* thread mode: ~1 ms */
-	while (atomic_load(&c->q_got) < SN_N + 1 || atomic_load(&c->r_got) < SN_N ||
-	       !atomic_load(&c->p_done)) {
-		if (mbx_now_ns() - t0 > limit) {
-			fprintf(stderr,
-			        "%s: stranded_next_slot: %s stuck: Q got %" PRIu64 "/%d, R got %" PRIu64
-			        "/%d, P done %" PRIu64 " (Q waits in the next slot of P's blocked worker)\n",
-			        SCHED_PROG, names[mode], atomic_load(&c->q_got), SN_N + 1,
-			        atomic_load(&c->r_got), SN_N, atomic_load(&c->p_done));
-			sched_dump(t);
-			abort();
-		}
-		v_sleep_ms(1);
-	}
-	printf("  %s: done in %" PRId64 " ms\n", names[mode], (mbx_now_ns() - t0) / V_MS);
-	v_tick(&t->wd);
+	const goal sn_goals[] = {{"Q got", &c->q_got, SN_N + 1}, {"R got", &c->r_got, SN_N},
+	                         {"R done", &c->r_done, 1}, {"P done", &c->p_done, 1}};
+	done_within(t, "stranded_next_slot", names[mode], "Q waits in the next slot of P's blocked worker",
+	            sn_goals, 4);
 	v_finish(pa);
 	v_finish(c->r);
 	v_finish(c->q);
