@@ -25,7 +25,21 @@
 static const char *PROG = "mailroom-stress";
 
 typedef enum { W_FANIN, W_CLOSE, W_BANK } workload;
-static const char *const WNAMES[] = {"fanin", "close", "bank"};
+#ifdef MAILROOM_CHAOS /* ctest timeout: the chaos hook's yields slow runs down */
+enum { TIMEOUT_S = 240 };
+#else
+enum { TIMEOUT_S = 180 };
+#endif
+/* The suite's tests (--workload): one per workload, in enum order. */
+typedef struct test_def {
+	v_test t;
+	workload w;
+} test_def;
+static const test_def tests[] = {
+	{{"fanin", TIMEOUT_S, 0}, W_FANIN},
+	{{"close", TIMEOUT_S, 0}, W_CLOSE},
+	{{"bank", TIMEOUT_S, 0}, W_BANK},
+};
 
 /* One run's configuration: the flags, or a named one of the ctest suite. */
 typedef struct opts {
@@ -45,7 +59,7 @@ static void fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: FAIL (%s/%s): ", PROG, O.ops ? O.ops->name : "-", WNAMES[O.w]);
+	fprintf(stderr, "%s: FAIL (%s/%s): ", PROG, O.ops ? O.ops->name : "-", tests[O.w].t.name);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n%s: replay: %s\n", PROG, replay);
@@ -71,7 +85,6 @@ typedef struct shared {
 	_Atomic uint64_t *sent;   /* per producer: pushes that returned OK */
 	_Atomic uint64_t received;
 	_Atomic uint64_t pushed_total; /* capacity oracle */
-	_Atomic int stop;
 	uint64_t per;              /* messages per producer (fanin) */
 	lc_enq *enq;               /* --lin: indexed by value = producer * per + seq */
 	v_watchdog wd;
@@ -380,7 +393,6 @@ typedef struct preset {
 	bool boxed, lin, pin;
 } preset;
 #ifdef MAILROOM_CHAOS /* the chaos build runs the interleaving-sensitive part */
-enum { TIMEOUT_S = 240 };
 static const preset PRESETS[] = {
 	{"fanin_oversub", W_FANIN, 6, 0, 60000, false, false, false},
 	{"lin", W_FANIN, 3, 0, 60000, false, true, false},
@@ -388,7 +400,6 @@ static const preset PRESETS[] = {
 };
 static const char *const SHARED[] = {NULL};
 #else
-enum { TIMEOUT_S = 180 };
 static const preset PRESETS[] = {
 	{"fanin", W_FANIN, 4, 0, 400000, true, false, false},
 	{"fanin_oversub", W_FANIN, 12, 0, 240000, false, false, false},
@@ -405,15 +416,6 @@ enum { BANK_ACCOUNTS = 4, SHARED_BANK_MESSAGES = 100000 };
 enum { WATCHDOG_S = 30 }; /* --watchdog's default */
 
 /* ------------------------------------------------------------ driver */
-typedef struct test_def {
-	v_test t;
-	workload w;
-} test_def;
-static const test_def tests[] = {
-	{{"fanin", TIMEOUT_S, 0}, W_FANIN},
-	{{"close", TIMEOUT_S, 0}, W_CLOSE},
-	{{"bank", TIMEOUT_S, 0}, W_BANK},
-};
 
 /* The flags that select o again (the driver adds --workload and --seed). */
 static void opts_args(const opts *o, char *buf, size_t n)
@@ -560,7 +562,7 @@ static void run(const v_test *t, const v_case *c, uint64_t seed)
 	else
 		run_queue(&late);
 	double sec = (double)(mbx_now_ns() - t0) / 1e9;
-	printf("%s: OK %s/%s: %llu messages in %.2f s (%.2f M/s)%s\n", PROG, O.ops->name, WNAMES[O.w],
+	printf("%s: OK %s/%s: %llu messages in %.2f s (%.2f M/s)%s\n", PROG, O.ops->name, tests[O.w].t.name,
 	       (unsigned long long)O.messages, sec, (double)O.messages / sec / 1e6,
 	       late ? " (late pushes after CLOSED were drained)" : "");
 	fflush(stdout);
