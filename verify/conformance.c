@@ -54,6 +54,15 @@ static void check_msg(const mbx_msg *m, uint32_t sender, uint64_t seq, uint64_t 
 	CHECK_EQ(m->tag, 7);
 }
 
+/* Pushes msg_of(sender, 0..n-1) (blocking push; each must be OK). */
+static void push_n(mbx *m, uint32_t sender, uint32_t n, uint64_t seed)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		mbx_msg msg = msg_of(sender, i, seed);
+		CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
+	}
+}
+
 /* ---------------------------------------------------------------- tests */
 
 /* One thread: push/pop in FIFO order, wrapping the ring several times. */
@@ -226,10 +235,7 @@ static void t_blocked_producer(const mbx_ops *ops, uint64_t seed)
 	int32_t spins[] = {0, -1};
 	for (int k = 0; k < 2; k++) {
 		mbx *m = make(ops, 4, spins[k]);
-		for (uint32_t i = 0; i < 4; i++) {
-			mbx_msg msg = msg_of(2, i, seed);
-			CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
-		}
+		push_n(m, 2, 4, seed);
 		blk_ctx b = {.m = m, .seed = seed};
 		pthread_t t;
 		CHECK_EQ(pthread_create(&t, NULL, blocked_pusher, &b), 0);
@@ -322,10 +328,7 @@ static void t_close_wakes_consumer(const mbx_ops *ops, uint64_t seed)
 static void t_close_wakes_producers(const mbx_ops *ops, uint64_t seed)
 {
 	mbx *m = make(ops, 4, -1);
-	for (uint32_t i = 0; i < 4; i++) {
-		mbx_msg msg = msg_of(2, i, seed);
-		CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
-	}
+	push_n(m, 2, 4, seed);
 	enum { NB = 3 };
 	blk_ctx b[NB];
 	pthread_t t[NB];
@@ -355,10 +358,7 @@ static void t_close_drain(const mbx_ops *ops, uint64_t seed)
 {
 	mbx *m = make(ops, 0, -1);
 	uint32_t n = bounded(m) ? m->capacity : 5000;
-	for (uint32_t i = 0; i < n; i++) {
-		mbx_msg msg = msg_of(4, i, seed);
-		CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
-	}
+	push_n(m, 4, n, seed);
 	mbx_close(m);
 	mbx_msg late = msg_of(4, n, seed), out;
 	CHECK_STATUS(mbx_push(m, &late, NULL), MBX_CLOSED);
@@ -445,19 +445,13 @@ static void t_destroy_nonempty(const mbx_ops *ops, uint64_t seed)
 {
 	mbx *m = make(ops, 0, -1);
 	uint32_t n = bounded(m) ? m->capacity : 100000;
-	for (uint32_t i = 0; i < n; i++) {
-		mbx_msg msg = msg_of(5, i, seed);
-		CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
-	}
+	push_n(m, 5, n, seed);
 	mbx_msg out;
 	for (uint32_t i = 0; i < n / 3; i++)
 		CHECK_STATUS(mbx_pop(m, &out), MBX_OK);
 	mbx_destroy(m);
 	m = make(ops, 0, -1); /* and closed-but-undrained */
-	for (uint32_t i = 0; i < 10; i++) {
-		mbx_msg msg = msg_of(5, i, seed);
-		CHECK_STATUS(mbx_push(m, &msg, NULL), MBX_OK);
-	}
+	push_n(m, 5, 10, seed);
 	mbx_close(m);
 	mbx_destroy(m);
 }

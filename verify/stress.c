@@ -1,8 +1,10 @@
 /* stress.c: mailroom-stress, the seeded stress driver. Runs one workload on
- * one mailbox and checks its oracles; prints its seed and replays from it;
- * exits 0 when every oracle holds, 1 with a precise message when one fails,
- * 2 on bad arguments, and aborts with a dump when the watchdog sees no
- * progress (lost wake-up, deadlock) instead of hanging. */
+ * one mailbox and checks its oracles; the shared test driver (suite.h)
+ * prints its seed and replay line, and lists the bounded ctest suite (named
+ * configurations per mailbox). Exits 0 when every oracle holds, 1 with a
+ * precise message when one fails, 2 on bad arguments, and aborts with a dump
+ * when the watchdog sees no progress (lost wake-up, deadlock) instead of
+ * hanging. */
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -16,14 +18,30 @@
 #include "cli.h"
 #include "lincheck.h"
 #include "mailbox.h"
+#include "suite.h"
 #include "vutil.h"
 #include "workload.h"
 
 static const char *PROG = "mailroom-stress";
 
 typedef enum { W_FANIN, W_CLOSE, W_BANK } workload;
-static const char *const WNAMES[] = {"fanin", "close", "bank"};
+#ifdef MAILROOM_CHAOS /* ctest timeout: the chaos hook's yields slow runs down */
+enum { TIMEOUT_S = 240 };
+#else
+enum { TIMEOUT_S = 180 };
+#endif
+/* The suite's tests (--workload): one per workload, in enum order. */
+typedef struct test_def {
+	v_test t;
+	workload w;
+} test_def;
+static const test_def tests[] = {
+	{{"fanin", TIMEOUT_S, 0}, W_FANIN},
+	{{"close", TIMEOUT_S, 0}, W_CLOSE},
+	{{"bank", TIMEOUT_S, 0}, W_BANK},
+};
 
+/* One run's configuration: the flags, or a named one of the ctest suite. */
 typedef struct opts {
 	const mbx_ops *ops;
 	const wl_backend *backend;
@@ -31,17 +49,17 @@ typedef struct opts {
 	uint32_t producers, capacity, accounts, watchdog;
 	int32_t spin;
 	uint64_t messages, seed;
-	bool boxed, lin, pin, quiet;
+	bool boxed, lin, pin;
 } opts;
 
-static opts O;
-static char replay[512];
+static opts O;             /* the run's */
+static char replay[512];   /* the run's replay command */
 
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: FAIL (%s/%s): ", PROG, O.ops ? O.ops->name : "-", WNAMES[O.w]);
+	fprintf(stderr, "%s: FAIL (%s/%s): ", PROG, O.ops ? O.ops->name : "-", tests[O.w].t.name);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n%s: replay: %s\n", PROG, replay);
@@ -67,7 +85,6 @@ typedef struct shared {
 	_Atomic uint64_t *sent;   /* per producer: pushes that returned OK */
 	_Atomic uint64_t received;
 	_Atomic uint64_t pushed_total; /* capacity oracle */
-	_Atomic int stop;
 	uint64_t per;              /* messages per producer (fanin) */
 	lc_enq *enq;               /* --lin: indexed by value = producer * per + seq */
 	v_watchdog wd;
@@ -224,11 +241,8 @@ static void run_queue(uint64_t *late_out)
 		fail("cannot create mailbox: %s", strerror(errno));
 	S.sent = calloc(O.producers, sizeof *S.sent);
 	S.per = O.w == W_FANIN ? O.messages / O.producers : 0;
-	if (O.lin) {
-		if (O.w != W_FANIN)
-			fail("--lin goes with --workload fanin");
+	if (O.lin)
 		S.enq = calloc(O.producers * S.per + 1, sizeof *S.enq);
-	}
 	consumer_state c = {.next = calloc(O.producers, sizeof(uint64_t))};
 	S.wd.dump = dump;
 	v_watchdog_start(&S.wd, O.watchdog, "mailroom-stress");
@@ -330,9 +344,7 @@ static void *bank_client(void *arg)
 
 static void run_bank(void)
 {
-	const bank_ops *bo = O.backend->bank;
-	if (!bo)
-		fail("backend %s has no bank", O.backend->name);
+	const bank_ops *bo = O.backend->bank; /* validate: a backend with a bank */
 	wl_config cfg = {.mailbox = O.ops, .capacity = O.capacity, .spin = O.spin};
 	const int64_t initial = 100;
 	wl_bank *b = bo->create(&cfg, O.accounts, initial);
@@ -370,44 +382,194 @@ static void run_bank(void)
 	free(th);
 }
 
-/* ------------------------------------------------------------ main */
-/* The bounded ctest suite (label `stress`): every mailbox of the table. */
-static void list_tests(void)
-{
-	const unsigned k = V_SCALE;
+/* ------------------------------------------------------------ the bounded suite */
+/* Named configurations for ctest (label `stress`), each over every mailbox
+ * of the table; sizes shrink by V_SCALE under sanitizers. */
+typedef struct preset {
+	const char *name;
+	workload w;
+	uint32_t producers, capacity; /* capacity 2: bounded kinds only */
+	uint64_t messages;            /* before / V_SCALE */
+	bool boxed, lin, pin;
+} preset;
 #ifdef MAILROOM_CHAOS /* the chaos build runs the interleaving-sensitive part */
-	for (size_t i = 0; mbx_table[i]; i++) {
-		const char *m = mbx_table[i]->name;
-		printf("%s/fanin_oversub 240 --mailbox %s --producers 6 --messages %u\n", m, m, 60000 / k);
-		printf("%s/lin 240 --mailbox %s --producers 3 --messages %u --lin\n", m, m, 60000 / k);
-		printf("%s/close 240 --mailbox %s --workload close --producers 3 --messages %u\n", m, m, 20000 / k);
-	}
-	return;
+static const preset PRESETS[] = {
+	{"fanin_oversub", W_FANIN, 6, 0, 60000, false, false, false},
+	{"lin", W_FANIN, 3, 0, 60000, false, true, false},
+	{"close", W_CLOSE, 3, 0, 20000, false, false, false},
+};
+static const char *const SHARED[] = {NULL};
+#else
+static const preset PRESETS[] = {
+	{"fanin", W_FANIN, 4, 0, 400000, true, false, false},
+	{"fanin_oversub", W_FANIN, 12, 0, 240000, false, false, false},
+	{"fanin_pinned", W_FANIN, 3, 0, 90000, false, false, true},
+	{"fanin_cap2", W_FANIN, 4, 2, 40000, false, false, false},
+	{"close", W_CLOSE, 3, 0, 60000, false, false, false},
+	{"lin", W_FANIN, 3, 0, 150000, false, true, false},
+	{"bank", W_BANK, 4, 0, 20000, false, false, false},
+};
+/* and the shared-state bank baselines (case shared_NAME/bank) */
+static const char *const SHARED[] = {"mutex", "rwlock", "spin", "atomic", NULL};
 #endif
-	for (size_t i = 0; mbx_table[i]; i++) {
-		const char *m = mbx_table[i]->name;
-		bool bounded = mbx_table[i]->caps & MBX_CAP_BOUNDED;
-		printf("%s/fanin 180 --mailbox %s --producers 4 --messages %u --boxed\n", m, m, 400000 / k);
-		printf("%s/fanin_oversub 180 --mailbox %s --producers 12 --messages %u\n", m, m, 240000 / k);
-		printf("%s/fanin_pinned 180 --mailbox %s --producers 3 --messages %u --pin\n", m, m, 90000 / k);
-		if (bounded)
-			printf("%s/fanin_cap2 180 --mailbox %s --producers 4 --messages %u --capacity 2\n", m, m,
-			       40000 / k);
-		printf("%s/close 180 --mailbox %s --workload close --producers 3 --messages %u\n", m, m, 60000 / k);
-		printf("%s/lin 180 --mailbox %s --producers 3 --messages %u --lin\n", m, m, 150000 / k);
-		printf("%s/bank 180 --mailbox %s --workload bank --producers 4 --accounts 4 --messages %u\n", m, m,
-		       20000 / k);
-	}
-	const char *base[] = {"mutex", "rwlock", "spin", "atomic"};
-	for (size_t i = 0; i < 4; i++)
-		if (wl_find_backend(base[i]))
-			printf("shared_%s/bank 180 --mailbox mutex --workload bank --backend %s --producers 4 "
-			       "--accounts 4 --messages %u\n",
-			       base[i], base[i], 100000 / k);
+enum { BANK_ACCOUNTS = 4, SHARED_BANK_MESSAGES = 100000 };
+enum { WATCHDOG_S = 30 }; /* --watchdog's default */
+
+/* ------------------------------------------------------------ driver */
+
+/* The flags that select o again (the driver adds --workload and --seed). */
+static void opts_args(const opts *o, char *buf, size_t n)
+{
+	int k = snprintf(buf, n, "--mailbox %s --producers %u --messages %llu", o->ops->name, o->producers,
+	                 (unsigned long long)o->messages);
+	if (o->capacity)
+		k += snprintf(buf + k, n - (size_t)k, " --capacity %u", o->capacity);
+	if (o->spin >= 0)
+		k += snprintf(buf + k, n - (size_t)k, " --spin %d", o->spin);
+	if (o->watchdog != WATCHDOG_S)
+		k += snprintf(buf + k, n - (size_t)k, " --watchdog %u", o->watchdog);
+	if (o->w == W_BANK)
+		k += snprintf(buf + k, n - (size_t)k, " --backend %s --accounts %u", o->backend->name,
+		              o->accounts);
+	snprintf(buf + k, n - (size_t)k, "%s%s%s", o->boxed ? " --boxed" : "", o->lin ? " --lin" : "",
+	         o->pin ? " --pin" : "");
 }
 
-static void usage(FILE *f)
+/* Case `where` (/name) runs o. */
+static void opts_case(v_suite *s, const char *where, const char *name, const opts *o)
 {
+	char args[256];
+	opts_args(o, args, sizeof args);
+	v_suite_case(s, &(v_case){.where = where, .name = name, .args = args, .ops = o->ops, .ctx = o});
+}
+
+static const char *opt_backend = "actor";
+
+static int own_flag(v_suite *s, int argc, char **argv, int *i)
+{
+	(void)s;
+	const char *a = argv[*i];
+	if (!strcmp(a, "--producers"))
+		O.producers = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 1, 256);
+	else if (!strcmp(a, "--messages"))
+		O.messages = cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 1, 1000000000000ull);
+	else if (!strcmp(a, "--capacity"))
+		O.capacity = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 2, 1u << 30);
+	else if (!strcmp(a, "--spin"))
+		O.spin = (int32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 0, 1000000000);
+	else if (!strcmp(a, "--watchdog"))
+		O.watchdog = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 1, 3600);
+	else if (!strcmp(a, "--backend"))
+		opt_backend = cli_value(PROG, argc, argv, i);
+	else if (!strcmp(a, "--accounts"))
+		O.accounts = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, i), 2, 65536);
+	else if (!strcmp(a, "--boxed"))
+		O.boxed = true;
+	else if (!strcmp(a, "--lin"))
+		O.lin = true;
+	else if (!strcmp(a, "--pin"))
+		O.pin = true;
+	else
+		return 0;
+	return 1;
+}
+
+static void validate(v_suite *s)
+{
+	v_suite_check_mailbox(s);
+	v_suite_check_test(s);
+	if (s->list)
+		return;
+	if (!s->mailbox)
+		cli_die(PROG, "missing --mailbox");
+	if (!s->test)
+		s->test = "fanin";
+	O.ops = mbx_find(s->mailbox);
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		if (!strcmp(tests[i].t.name, s->test))
+			O.w = tests[i].w;
+	if (!(O.backend = wl_find_backend(opt_backend)) || !O.backend->bank)
+		cli_die(PROG, "unknown bank backend '%s'", opt_backend);
+	if (O.w != W_BANK && strcmp(opt_backend, "actor") != 0)
+		cli_die(PROG, "--backend '%s' goes with --workload bank", opt_backend);
+	if (O.lin && O.w != W_FANIN)
+		cli_die(PROG, "--lin goes with --workload fanin, not '%s'", s->test);
+	if (O.messages < O.producers)
+		cli_die(PROG, "--messages must be at least --producers (one message per producer)");
+}
+
+/* A configuration of the bounded suite (messages before / V_SCALE). */
+static opts suite_opts(const mbx_ops *o, const wl_backend *b, workload w, uint32_t producers, uint64_t messages)
+{
+	return (opts){.ops = o, .backend = b, .w = w, .producers = producers, .messages = messages / V_SCALE,
+	              .accounts = BANK_ACCOUNTS, .watchdog = WATCHDOG_S, .spin = -1};
+}
+
+/* Listing: the bounded suite; running: the one configuration the flags say. */
+static void cases(v_suite *s)
+{
+	if (!s->list) {
+		char where[64];
+		snprintf(where, sizeof where, O.backend->is_actor ? "%s" : "shared_%s",
+		         O.backend->is_actor ? O.ops->name : O.backend->name);
+		opts_case(s, where, NULL, &O);
+		return;
+	}
+	const wl_backend *actor = wl_find_backend("actor");
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		if (s->mailbox && strcmp(o->name, s->mailbox))
+			continue;
+		for (size_t i = 0; i < sizeof PRESETS / sizeof PRESETS[0]; i++) {
+			const preset *p = &PRESETS[i];
+			if (p->capacity && !(o->caps & MBX_CAP_BOUNDED))
+				continue;
+			opts c = suite_opts(o, actor, p->w, p->producers, p->messages);
+			c.capacity = p->capacity;
+			c.boxed = p->boxed;
+			c.lin = p->lin;
+			c.pin = p->pin;
+			opts_case(s, o->name, p->name, &c);
+		}
+	}
+	for (size_t i = 0; SHARED[i]; i++) {
+		const wl_backend *b = wl_find_backend(SHARED[i]);
+		char where[64];
+		snprintf(where, sizeof where, "shared_%s", SHARED[i]);
+		opts c = suite_opts(mbx_find("mutex"), b, W_BANK, 4, SHARED_BANK_MESSAGES);
+		if (b && (!s->mailbox || !strcmp(s->mailbox, "mutex")))
+			opts_case(s, where, NULL, &c);
+	}
+}
+
+static bool applies(const v_test *t, const v_case *c)
+{
+	return ((const test_def *)(const void *)t)->w == ((const opts *)c->ctx)->w;
+}
+
+static void run(const v_test *t, const v_case *c, uint64_t seed)
+{
+	O = *(const opts *)c->ctx;
+	O.seed = seed;
+	snprintf(replay, sizeof replay, "%s %s --workload %s --seed %llu", PROG, c->args, t->name,
+	         (unsigned long long)seed);
+	mbx_chaos_seed(seed);
+	int64_t t0 = mbx_now_ns();
+	uint64_t late = 0;
+	if (O.w == W_BANK)
+		run_bank();
+	else
+		run_queue(&late);
+	double sec = (double)(mbx_now_ns() - t0) / 1e9;
+	printf("%s: OK %s/%s: %llu messages in %.2f s (%.2f M/s)%s\n", PROG, O.ops->name, tests[O.w].t.name,
+	       (unsigned long long)O.messages, sec, (double)O.messages / sec / 1e6,
+	       late ? " (late pushes after CLOSED were drained)" : "");
+	fflush(stdout);
+}
+
+static void usage(const v_suite *s, FILE *f)
+{
+	(void)s;
 	fprintf(f,
 	        "usage: %s --mailbox NAME [options]\n"
 	        "  --mailbox NAME     mailbox kind from the table (mailroom-info --names)\n"
@@ -428,6 +590,7 @@ static void usage(FILE *f)
 	        "  --lin              record the push/pop history and check linearizability (fanin)\n"
 	        "  --pin              pin every thread to CPU 0 (preemption-only interleavings)\n"
 	        "  --list             print the bounded ctest suite ('name timeout args...') and exit\n"
+	        "                     (with --mailbox or --workload: only those)\n"
 	        "  --help             this text\n"
 	        "Exit: 0 all oracles hold, 1 an oracle failed (message says which), 2 bad arguments;\n"
 	        "a watchdog expiry aborts (SIGABRT) after a diagnostic dump.\n",
@@ -436,86 +599,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	O = (opts){.w = W_FANIN, .producers = 4, .messages = 1000000, .spin = -1, .accounts = 8, .watchdog = 30};
-	const char *mb = NULL, *be = "actor";
-	int n = snprintf(replay, sizeof replay, "%s", PROG);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--list")) {
-			list_tests();
-			return 0;
-		} else if (!strcmp(a, "--mailbox")) {
-			mb = cli_value(PROG, argc, argv, &i);
-		} else if (!strcmp(a, "--workload")) {
-			const char *v = cli_value(PROG, argc, argv, &i);
-			int k = -1;
-			for (int j = 0; j < 3; j++)
-				if (!strcmp(v, WNAMES[j]))
-					k = j;
-			if (k < 0)
-				cli_die(PROG, "unknown workload '%s' (want fanin, close or bank)", v);
-			O.w = (workload)k;
-		} else if (!strcmp(a, "--producers")) {
-			O.producers = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 1, 256);
-		} else if (!strcmp(a, "--messages")) {
-			O.messages = cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 1, 1000000000000ull);
-		} else if (!strcmp(a, "--capacity")) {
-			O.capacity = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 2, 1u << 30);
-		} else if (!strcmp(a, "--spin")) {
-			O.spin = (int32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 0, 1000000000);
-		} else if (!strcmp(a, "--seed")) {
-			O.seed = cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 1, UINT64_MAX);
-			continue; /* added to the replay line below */
-		} else if (!strcmp(a, "--watchdog")) {
-			O.watchdog = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 1, 3600);
-		} else if (!strcmp(a, "--backend")) {
-			be = cli_value(PROG, argc, argv, &i);
-		} else if (!strcmp(a, "--accounts")) {
-			O.accounts = (uint32_t)cli_u64(PROG, a, cli_value(PROG, argc, argv, &i), 2, 65536);
-		} else if (!strcmp(a, "--boxed")) {
-			O.boxed = true;
-		} else if (!strcmp(a, "--lin")) {
-			O.lin = true;
-		} else if (!strcmp(a, "--pin")) {
-			O.pin = true;
-		} else {
-			cli_die(PROG, "unknown argument '%s'", a);
-		}
-		for (int j = (argv[i] == a) ? i : i - 1; j <= i && n < (int)sizeof replay; j++)
-			n += snprintf(replay + n, sizeof replay - (size_t)n, " %s", argv[j]);
-	}
-	if (!mb)
-		cli_die(PROG, "missing --mailbox");
-	if (!(O.ops = mbx_find(mb)))
-		cli_die(PROG, "unknown mailbox '%s'", mb);
-	if (!(O.backend = wl_find_backend(be)) || !O.backend->bank)
-		cli_die(PROG, "unknown bank backend '%s'", be);
-	if (O.w != W_BANK && strcmp(be, "actor") != 0)
-		cli_die(PROG, "--backend '%s' goes with --workload bank", be);
-	if (O.messages < O.producers)
-		cli_die(PROG, "--messages must be at least --producers (one message per producer)");
-	if (!O.seed)
-		O.seed = v_seed_from_clock();
-	if (n < (int)sizeof replay)
-		snprintf(replay + n, sizeof replay - (size_t)n, " --seed %llu", (unsigned long long)O.seed);
-	mbx_chaos_seed(O.seed);
-	printf("%s: seed=%llu mailbox=%s workload=%s producers=%u messages=%llu%s%s%s\n", PROG,
-	       (unsigned long long)O.seed, O.ops->name, WNAMES[O.w], O.producers, (unsigned long long)O.messages,
-	       O.boxed ? " boxed" : "", O.lin ? " lin" : "", O.pin ? " pinned" : "");
-	printf("%s: replay: %s\n", PROG, replay);
-	fflush(stdout);
-	int64_t t0 = mbx_now_ns();
-	uint64_t late = 0;
-	if (O.w == W_BANK)
-		run_bank();
-	else
-		run_queue(&late);
-	double s = (double)(mbx_now_ns() - t0) / 1e9;
-	printf("%s: OK %s/%s: %llu messages in %.2f s (%.2f M/s)%s\n", PROG, O.ops->name, WNAMES[O.w],
-	       (unsigned long long)O.messages, s, (double)O.messages / s / 1e6,
-	       late ? " (late pushes after CLOSED were drained)" : "");
-	return 0;
+	O = (opts){.w = W_FANIN, .producers = 4, .messages = 1000000, .spin = -1, .accounts = 8,
+	           .watchdog = WATCHDOG_S};
+	v_suite s = {.prog = PROG, .label = "stress", .test_flag = "--workload", V_SUITE_TESTS(tests),
+	             .run = run, .usage = usage, .flag = own_flag, .validate = validate, .cases = cases,
+	             .applies = applies};
+	return v_suite_main(&s, argc, argv);
 }

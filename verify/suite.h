@@ -1,6 +1,7 @@
 /* suite.h: the test-table driver shared by the verify programs (conformance,
- * actor_test, workloads): flag parsing, the --list lines verify/discover.cmake
- * turns into ctest tests, the seed line with its replay flags, the tally. */
+ * actor_test, supervision_test, scheduler/, workloads/, stress): flag
+ * parsing, the --list lines verify/discover.cmake turns into ctest tests,
+ * the seed line with its replay flags, per-case timeouts, the tally. */
 #ifndef MAILROOM_SUITE_H
 #define MAILROOM_SUITE_H
 
@@ -24,6 +25,8 @@ typedef struct v_test {
 /* One configuration every applicable test runs against. */
 typedef struct v_case {
 	const char *where;  /* ctest name prefix: "mutex", "actor/mutex.cap4" */
+	const char *name;   /* the name after it, if not the test's: a named
+	                     * configuration of one test ("fanin_oversub") */
 	const char *args;   /* flags that select it again: "--mailbox mutex" */
 	const mbx_ops *ops; /* the mailbox, or NULL where none applies */
 	const void *ctx;    /* the program's own (a backend and config, ...) */
@@ -84,12 +87,13 @@ static inline void v_suite_case(v_suite *s, const v_case *c)
 		const v_test *t = v_suite_test(s, i);
 		if ((s->test && strcmp(t->name, s->test)) || !s->applies(t, c))
 			continue;
+		const char *name = c->name ? c->name : t->name;
 		if (s->list) {
-			printf("%s/%s %u %s %s %s\n", c->where, t->name, t->timeout_s * (V_SCALE > 1 ? 3 : 1),
+			printf("%s/%s %u %s %s %s\n", c->where, name, t->timeout_s * (V_SCALE > 1 ? 3 : 1),
 			       c->args, s->test_flag, t->name);
 			continue;
 		}
-		printf("%s %s/%s seed=%llu (replay: %s %s %s --seed %llu)\n", s->label, c->where, t->name,
+		printf("%s %s/%s seed=%llu (replay: %s %s %s --seed %llu)\n", s->label, c->where, name,
 		       (unsigned long long)s->seed, c->args, s->test_flag, t->name,
 		       (unsigned long long)s->seed);
 		fflush(stdout);
@@ -98,8 +102,10 @@ static inline void v_suite_case(v_suite *s, const v_case *c)
 	}
 }
 
-/* Default cases: each mailbox of the table (only --mailbox if given). */
-static inline void v_suite_mailbox_cases(v_suite *s)
+/* fn(s, where, args, ops) for each mailbox of the table (only --mailbox if
+ * given): where is its name, args "--mailbox NAME". */
+typedef void v_mailbox_fn(v_suite *s, const char *where, const char *args, const mbx_ops *o);
+static inline void v_suite_each_mailbox(v_suite *s, v_mailbox_fn *fn)
 {
 	for (size_t k = 0; mbx_table[k]; k++) {
 		const mbx_ops *o = mbx_table[k];
@@ -107,9 +113,17 @@ static inline void v_suite_mailbox_cases(v_suite *s)
 			continue;
 		char args[160];
 		snprintf(args, sizeof args, "--mailbox %s", o->name);
-		v_suite_case(s, &(v_case){.where = o->name, .args = args, .ops = o});
+		fn(s, o->name, args, o);
 	}
 }
+
+static inline void v_suite_mailbox_case(v_suite *s, const char *where, const char *args, const mbx_ops *o)
+{
+	v_suite_case(s, &(v_case){.where = where, .args = args, .ops = o});
+}
+
+/* Default cases: each mailbox of the table, one case each. */
+static inline void v_suite_mailbox_cases(v_suite *s) { v_suite_each_mailbox(s, v_suite_mailbox_case); }
 
 static inline bool v_suite_caps_apply(const v_test *t, const v_case *c)
 {
