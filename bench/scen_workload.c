@@ -18,14 +18,14 @@
 /* Per-client streams (bn_rng_next) seeded from BN_SEED and the client id. */
 static uint64_t rng_seed(uint32_t client) { return bn_mix(client + 1, BN_SEED) | 1; }
 
-/* mode:pool cases run the actors on the case's pool (bn_run_case made it). */
+/* mode:pool cases run the actors on the case's pool (the harness made it). */
 static wl_config config_of(const bn_run *r)
 {
 	return (wl_config){.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool};
 }
 
 /* Threads of one actor per account/key space: none of their own when pooled
- * (bn_run_case adds the pool's workers). */
+ * (the harness adds the pool's workers). */
 static uint32_t actor_threads(const bn_run *r, uint32_t actors)
 {
 	return r->c->backend->is_actor && !r->pool ? actors : 0;
