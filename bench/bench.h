@@ -47,29 +47,58 @@ typedef struct bn_scenario {
 enum { BN_PIN_NONE = 0, BN_PIN_SAME, BN_PIN_DIFF };
 enum { BN_CALL_DIRECT = 0, BN_CALL_TABLE };
 enum { BN_PROBE_SPIN = 0, BN_PROBE_FUTEX };
+enum { BN_SLOT_FUTEX = 0, BN_SLOT_CONDVAR, BN_SLOT_CONDVAR_SPIN }; /* oneshot's reply slots */
 /* Execution mode of the case's actors (actor.h): a thread per actor, or
  * tasks on one act_pool that the harness creates around setup..finish. */
 enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 #define BN_CAP_NONE MBX_UNBOUNDED /* "cap:none": the kind runs unbounded */
 
-/* A registered benchmark: its name and everything its scenario needs. Only
- * the fields of its own scenario are meaningful. */
+/* A registered benchmark: its name and everything its scenario needs. The
+ * parameters are one named member per scenario, each read only by its own
+ * scenario (zero in every other case). */
 struct bn_case {
 	char name[160];
 	const bn_scenario *sc;
 	const mbx_ops *mbx;        /* mailbox kind (mailbox/actor scenarios, actor backend) */
 	const wl_backend *backend; /* bank/counter/kv */
-	int pin;                   /* BN_PIN_* (pingpong) */
-	int call;                  /* BN_CALL_* (vtable) */
-	int probe;                 /* BN_PROBE_* (limit); oneshot: the slot kind */
-	uint32_t producers;        /* fanin */
-	uint32_t cap;              /* mailbox capacity, BN_CAP_NONE, or 0 = the kind's default */
-	uint32_t burst;            /* burst size; supervision: crash every <burst> messages */
-	int32_t spin;              /* -1 = the kind's default */
-	uint32_t accounts, clients, read_pct;
-	int mode;                  /* BN_MODE_* (actor scenarios, actor backend) */
-	uint32_t actors, count;    /* savina/memory: actors, and the run's size (per scenario) */
-	bool client_actors;        /* bank: the clients are actors too (clients_as:actors) */
+	int mode;                  /* BN_MODE_* (bank/counter/kv, savina_*, memory_idle) */
+	struct {
+		int pin; /* BN_PIN_* */
+	} pingpong;
+	struct {
+		uint32_t producers, cap; /* cap: a capacity or BN_CAP_NONE */
+	} fanin;
+	struct {
+		uint32_t cap, size; /* messages per burst */
+	} burst;
+	struct {
+		int32_t spin; /* the consumer's spin budget; -1: the kind's default */
+	} idle_wakeup;
+	struct {
+		uint32_t accounts, clients;
+		bool client_actors; /* the clients are actors too (clients_as:actors) */
+	} bank;
+	struct {
+		uint32_t clients;
+	} counter;
+	struct {
+		uint32_t read_pct, clients;
+	} kv;
+	struct {
+		int probe; /* BN_PROBE_* */
+	} limit;
+	struct {
+		int call; /* BN_CALL_* */
+	} vtable;
+	struct {
+		uint32_t crash_every; /* crash-laden stream: the child crashes on every k-th message */
+	} supervision;
+	struct {
+		int slot; /* BN_SLOT_* */
+	} oneshot;
+	struct {
+		uint32_t actors, size; /* savina_* and memory_idle: actors, and one run's size */
+	} savina;
 };
 
 /* ---- one run of one case ---- */

@@ -14,7 +14,7 @@
 
 #include "bench.h"
 
-enum { OS_FUTEX = 0, OS_CONDVAR, OS_CONDVAR_SPIN };
+enum { OS_FUTEX = BN_SLOT_FUTEX, OS_CONDVAR = BN_SLOT_CONDVAR, OS_CONDVAR_SPIN = BN_SLOT_CONDVAR_SPIN };
 enum { W = 0, DONE = 1, SLEEPING = 3 };
 #define OS_SPIN 256
 
@@ -94,7 +94,7 @@ typedef struct os_ctx {
 static void *os_server(void *p)
 {
 	os_ctx *x = p;
-	int kind = x->r->c->probe;
+	int kind = x->r->c->oneshot.slot;
 	for (int64_t i = 0; i < x->n; i++) {
 		os_wait(kind, &x->req);
 		os_complete(kind, &x->rep);
@@ -120,7 +120,7 @@ static void os_setup(bn_run *r)
 static void os_body(bn_run *r)
 {
 	os_ctx *x = r->ctx;
-	int kind = r->c->probe;
+	int kind = r->c->oneshot.slot;
 	if (!x->started)
 		return;
 	for (int64_t i = 0; i < r->n; i++) {

@@ -262,7 +262,7 @@ static const act_behavior pp_pong_b = {.name = "savina-pong", .handle = pp_pong_
 static void pp_setup(bn_run *r)
 {
 	pp_ctx *x = r->ctx;
-	r->items = r->n * (int64_t)r->c->count;
+	r->items = r->n * (int64_t)r->c->savina.size;
 	r->ns_per = "round_trip";
 	x->ping.x = x->pong.x = x;
 	if (sv_init(&x->b, r, 2) && sv_spawn(&x->b, &pp_ping_b, &x->ping, 0))
@@ -272,7 +272,7 @@ static void pp_setup(bn_run *r)
 static void pp_body(bn_run *r)
 {
 	pp_ctx *x = r->ctx;
-	mbx_msg start = {.tag = PP_START, .a = r->c->count};
+	mbx_msg start = {.tag = PP_START, .a = r->c->savina.size};
 	for (int64_t i = 0; i < r->n && sv_run(&x->b, x->b.ref[0], &start, 1); i++)
 		x->b.iters++;
 }
@@ -281,7 +281,7 @@ static void pp_finish(bn_run *r)
 {
 	pp_ctx *x = r->ctx;
 	sv_stop_join(&x->b);
-	uint64_t n = r->c->count, it = x->b.iters;
+	uint64_t n = r->c->savina.size, it = x->b.iters;
 	if (!bn_failed(r) && x->b.nref == 2 && sv_check_handled(&x->b, 0, it * (n + 1), "ping") &&
 	    sv_check_handled(&x->b, 1, it * n, "pong") && x->pong.got != it * n)
 		bn_fail(r, "pong received %" PRIu64 " pings, expected %" PRIu64, x->pong.got, it * n);
@@ -318,7 +318,7 @@ static act_result ct_producer_handle(void *st, const mbx_msg *m, act_ctx *ctx)
 	(void)ctx;
 	ct_state *s = st;
 	ct_ctx *x = s->x;
-	uint64_t n = x->b.r->c->count;
+	uint64_t n = x->b.r->c->savina.size;
 	if (m->tag == CT_START) {
 		for (uint64_t i = 0; i < n; i++) {
 			mbx_msg inc = {.tag = CT_INC, .seq = i};
@@ -364,7 +364,7 @@ static const act_behavior ct_counter_b = {.name = "savina-counter", .handle = ct
 static void ct_setup(bn_run *r)
 {
 	ct_ctx *x = r->ctx;
-	r->items = r->n * (int64_t)r->c->count;
+	r->items = r->n * (int64_t)r->c->savina.size;
 	r->ns_per = "message";
 	x->producer.x = x->counter.x = x;
 	if (sv_init(&x->b, r, 2) && sv_spawn(&x->b, &ct_producer_b, &x->producer, 0))
@@ -383,7 +383,7 @@ static void ct_finish(bn_run *r)
 {
 	ct_ctx *x = r->ctx;
 	sv_stop_join(&x->b);
-	uint64_t n = r->c->count, it = x->b.iters;
+	uint64_t n = r->c->savina.size, it = x->b.iters;
 	if (!bn_failed(r) && x->b.nref == 2 && sv_check_handled(&x->b, 0, it * 2, "producer") &&
 	    sv_check_handled(&x->b, 1, it * (n + 1), "counter") && x->counter.total != it * n)
 		bn_fail(r, "counter counted %" PRIu64 " in all, expected %" PRIu64, x->counter.total, it * n);
@@ -446,8 +446,8 @@ static const act_behavior tr_b = {.name = "savina-ring", .handle = tr_handle};
 static void tr_setup(bn_run *r)
 {
 	tr_ctx *x = r->ctx;
-	uint32_t n = r->c->actors;
-	r->items = r->n * (int64_t)r->c->count;
+	uint32_t n = r->c->savina.actors;
+	r->items = r->n * (int64_t)r->c->savina.size;
 	r->ns_per = "hop";
 	if (!sv_init(&x->b, r, n) || !(x->st = sv_states(r, n, sizeof *x->st)))
 		return;
@@ -461,7 +461,7 @@ static void tr_setup(bn_run *r)
 static void tr_body(bn_run *r)
 {
 	tr_ctx *x = r->ctx;
-	uint64_t h = r->c->count;
+	uint64_t h = r->c->savina.size;
 	mbx_msg start = {.tag = TR_TOKEN, .seq = 0, .a = h, .b = h};
 	for (int64_t i = 0; i < r->n && sv_run(&x->b, x->b.ref[0], &start, 1); i++) {
 		if (x->end != h % x->b.nref) {
@@ -477,8 +477,8 @@ static void tr_finish(bn_run *r)
 {
 	tr_ctx *x = r->ctx;
 	sv_stop_join(&x->b);
-	if (!bn_failed(r) && x->b.nref == r->c->actors) {
-		uint64_t sum = 0, want = x->b.iters * (r->c->count + 1);
+	if (!bn_failed(r) && x->b.nref == r->c->savina.actors) {
+		uint64_t sum = 0, want = x->b.iters * (r->c->savina.size + 1);
 		for (uint32_t i = 0; i < x->b.nref; i++)
 			sum += act_get_stats(x->b.ref[i]).handled;
 		if (sum != want)
@@ -532,7 +532,7 @@ static act_result fj_handle(void *st, const mbx_msg *m, act_ctx *ctx)
 	}
 	s->acc += v * v;
 	s->total++;
-	if (++s->count == x->b.r->c->count) {
+	if (++s->count == x->b.r->c->savina.size) {
 		s->count = 0;
 		bn_latch_count_down(&x->b.done);
 	}
@@ -544,8 +544,8 @@ static const act_behavior fj_b = {.name = "savina-forkjoin", .handle = fj_handle
 static void fj_setup(bn_run *r)
 {
 	fj_ctx *x = r->ctx;
-	uint32_t a = r->c->actors;
-	r->items = r->n * (int64_t)a * (int64_t)r->c->count;
+	uint32_t a = r->c->savina.actors;
+	r->items = r->n * (int64_t)a * (int64_t)r->c->savina.size;
 	r->ns_per = "message";
 	if (!sv_init(&x->b, r, a) || !(x->st = sv_states(r, a, sizeof *x->st)))
 		return;
@@ -560,7 +560,7 @@ static void fj_body(bn_run *r)
 {
 	fj_ctx *x = r->ctx;
 	uint32_t a = x->b.nref;
-	uint64_t msgs = r->c->count;
+	uint64_t msgs = r->c->savina.size;
 	for (int64_t i = 0; i < r->n; i++) {
 		sv_arm(&x->b, a);
 		for (uint64_t j = 0; j < msgs && !bn_failed(r); j++)
@@ -586,7 +586,7 @@ static void fj_finish(bn_run *r)
 	fj_ctx *x = r->ctx;
 	sv_stop_join(&x->b);
 	for (uint32_t k = 0; k < x->b.nref && !bn_failed(r); k++)
-		sv_check_handled(&x->b, k, x->b.iters * r->c->count, "fork-join actor");
+		sv_check_handled(&x->b, k, x->b.iters * r->c->savina.size, "fork-join actor");
 	sv_free(&x->b);
 	free(x->st);
 }
@@ -669,7 +669,7 @@ static const act_behavior fc_b = {.name = "savina-created", .handle = fc_handle}
 static void fc_setup(bn_run *r)
 {
 	fc_ctx *x = r->ctx;
-	uint32_t n = r->c->actors;
+	uint32_t n = r->c->savina.actors;
 	r->items = r->n * (int64_t)n;
 	r->ns_per = "actor";
 	if (sv_init(&x->b, r, n) && (x->st = sv_states(r, n, sizeof *x->st)))
@@ -679,7 +679,7 @@ static void fc_setup(bn_run *r)
 /* One run; false on a failure (its actors are joined and released). */
 static bool fc_run(bn_run *r, fc_ctx *x)
 {
-	uint32_t n = r->c->actors, cap = sv_small_cap(r->c->mbx);
+	uint32_t n = r->c->savina.actors, cap = sv_small_cap(r->c->mbx);
 	int64_t rss0, rss1 = 0, rss2 = 0;
 	bn_exclude_begin(r);
 	for (uint32_t i = 0; i < n; i++)
@@ -736,7 +736,7 @@ static void fc_body(bn_run *r)
 	if (x->b.iters) {
 		double g = x->growth_sum / (double)x->b.iters;
 		bn_set_counter(r, "rss_growth_bytes", g);
-		bn_set_counter(r, "rss_bytes_per_actor", g / r->c->actors);
+		bn_set_counter(r, "rss_bytes_per_actor", g / r->c->savina.actors);
 	}
 }
 
@@ -890,8 +890,8 @@ static const act_behavior ch_b = {.name = "savina-chameneo", .handle = ch_handle
 static void ch_setup(bn_run *r)
 {
 	ch_ctx *x = r->ctx;
-	uint32_t n = r->c->actors;
-	r->items = r->n * (int64_t)r->c->count;
+	uint32_t n = r->c->savina.actors;
+	r->items = r->n * (int64_t)r->c->savina.size;
 	r->ns_per = "meeting";
 	x->mall.x = x;
 	if (!sv_init(&x->b, r, n + 1) || !(x->st = sv_states(r, n, sizeof *x->st)) ||
@@ -907,11 +907,11 @@ static void ch_setup(bn_run *r)
 static void ch_body(bn_run *r)
 {
 	ch_ctx *x = r->ctx;
-	mbx_msg start = {.tag = CH_START, .a = r->c->count};
+	mbx_msg start = {.tag = CH_START, .a = r->c->savina.size};
 	for (int64_t i = 0; i < r->n && sv_run(&x->b, x->b.ref[0], &start, 1); i++) {
-		if (x->mall.meetings != r->c->count) {
+		if (x->mall.meetings != r->c->savina.size) {
 			bn_fail(r, "the mall arranged %" PRIu64 " meetings, expected %u", x->mall.meetings,
-			        (unsigned)r->c->count);
+			        (unsigned)r->c->savina.size);
 			return;
 		}
 		x->b.iters++;
@@ -980,7 +980,7 @@ static act_result bg_handle(void *st, const mbx_msg *m, act_ctx *ctx)
 	switch (m->tag) {
 	case BG_START:
 		s->rng = bg_seed(s->idx);
-		s->left = x->b.r->c->count;
+		s->left = x->b.r->c->savina.size;
 		bg_ping(s);
 		break;
 	case BG_PING:
@@ -1010,8 +1010,8 @@ static const act_behavior bg_b = {.name = "savina-big", .handle = bg_handle};
 static void bg_setup(bn_run *r)
 {
 	bg_ctx *x = r->ctx;
-	uint32_t w = r->c->actors;
-	r->items = r->n * (int64_t)w * (int64_t)r->c->count;
+	uint32_t w = r->c->savina.actors;
+	r->items = r->n * (int64_t)w * (int64_t)r->c->savina.size;
 	r->ns_per = "ping";
 	snprintf(r->label, sizeof r->label, "seed=0x%" PRIx64, SV_SEED);
 	if (w < 2) {
@@ -1026,7 +1026,7 @@ static void bg_setup(bn_run *r)
 	}
 	for (uint32_t i = 0; i < w; i++) { /* the streams the actors will draw */
 		uint64_t rng = bg_seed(i);
-		for (uint32_t p = 0; p < r->c->count; p++)
+		for (uint32_t p = 0; p < r->c->savina.size; p++)
 			x->expect[bg_pick(&rng, i, w)]++;
 	}
 	for (uint32_t i = 0; i < w; i++) {
@@ -1061,8 +1061,8 @@ static void bg_finish(bn_run *r)
 {
 	bg_ctx *x = r->ctx;
 	sv_stop_join(&x->b);
-	if (!bn_failed(r) && x->b.nref == r->c->actors) {
-		uint64_t sum = 0, w = x->b.nref, want = x->b.iters * (w + 2 * w * r->c->count); /* starts, pings, pongs */
+	if (!bn_failed(r) && x->b.nref == r->c->savina.actors) {
+		uint64_t sum = 0, w = x->b.nref, want = x->b.iters * (w + 2 * w * r->c->savina.size); /* starts, pings, pongs */
 		for (uint32_t i = 0; i < x->b.nref; i++)
 			sum += act_get_stats(x->b.ref[i]).handled;
 		if (sum != want)
@@ -1119,7 +1119,7 @@ static const act_behavior mi_b = {.name = "idle", .handle = mi_handle};
 static void mi_setup(bn_run *r)
 {
 	mi_ctx *x = r->ctx;
-	uint32_t k = r->c->actors;
+	uint32_t k = r->c->savina.actors;
 	r->items = r->n * (int64_t)k;
 	r->ns_per = "actor";
 	if (!sv_init(&x->b, r, k) || !(x->st = sv_states(r, k, sizeof *x->st)))
@@ -1140,7 +1140,7 @@ static void mi_destroy_boxes(mi_ctx *x, uint32_t k)
 
 static bool mi_run(bn_run *r, mi_ctx *x)
 {
-	uint32_t k = r->c->actors, cap = sv_small_cap(r->c->mbx);
+	uint32_t k = r->c->savina.actors, cap = sv_small_cap(r->c->mbx);
 	int64_t rss0, rss1 = 0, rss2 = 0;
 	bn_exclude_begin(r);
 	bool ok = rss_baseline(r, &rss0);
@@ -1204,7 +1204,7 @@ static void mi_finish(bn_run *r)
 	sv_stop_join(&x->b); /* a run leaves none; only a failed setup could */
 	sv_free(&x->b);
 	if (x->box)
-		mi_destroy_boxes(x, r->c->actors);
+		mi_destroy_boxes(x, r->c->savina.actors);
 	free(x->box);
 	free(x->st);
 }
