@@ -1,7 +1,9 @@
 /* enumerate.c: the case table, built in C: scenarios x mailbox table (or
  * workload backends) x sweep values. Quick values are always registered;
  * the --full-only ones when MAILROOM_BENCH_FULL=1 (see shim.cc). Names are
- * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe). */
+ * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe);
+ * cases that run actors in either mode (bank, counter, kv, savina_*,
+ * memory_idle) name it right after the impl: scenario/impl/mode:<m>/... */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,27 +119,29 @@ static void mailbox_cases(emitter *e, bool full)
 	}
 }
 
+static const char *const mode_name[] = {"thread", "pool"}; /* BN_MODE_*: the mode:<m> name part */
+
 /* Workload impls: the actor backend once per mailbox and mode, each
- * shared-state backend once as shared:<name>. fn emits the sweep for one
- * impl; sfx ends its names. Thread-mode names carry no mode part (they were
- * there before the pool: result files stay comparable); pooled ones end in
- * /mode:pool. */
+ * shared-state backend once as shared:<name> (its clients are threads:
+ * mode:thread). fn emits the sweep for one impl; `impl` is the name's
+ * "<impl>/mode:<m>" part. */
 static void for_each_impl(emitter *e, bool full, bool (*offers)(const wl_backend *),
-                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl, const char *sfx))
+                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl))
 {
-	char impl[64];
+	char impl[96];
 	for (size_t b = 0; wl_backends[b]; b++) {
 		const wl_backend *be = wl_backends[b];
 		if (!offers(be))
 			continue;
 		if (be->is_actor) {
 			for (size_t k = 0; mbx_table[k]; k++)
-				for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
-					fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .mode = m},
-					   mbx_table[k]->name, m == BN_MODE_POOL ? "/mode:pool" : "");
+				for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++) {
+					snprintf(impl, sizeof impl, "%s/mode:%s", mbx_table[k]->name, mode_name[m]);
+					fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .mode = m}, impl);
+				}
 		} else {
-			snprintf(impl, sizeof impl, "shared:%s", be->name);
-			fn(e, full, (bn_case){.backend = be}, impl, "");
+			snprintf(impl, sizeof impl, "shared:%s/mode:%s", be->name, mode_name[BN_MODE_THREAD]);
+			fn(e, full, (bn_case){.backend = be, .mode = BN_MODE_THREAD}, impl);
 		}
 	}
 }
@@ -146,7 +150,7 @@ static bool offers_bank(const wl_backend *b) { return b->bank != NULL; }
 static bool offers_counter(const wl_backend *b) { return b->counter != NULL; }
 static bool offers_kv(const wl_backend *b) { return b->kv != NULL; }
 
-static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep acc = BANK_ACCOUNTS, cl = CLIENTS;
 	c.sc = &bn_sc_bank;
@@ -154,8 +158,8 @@ static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl, const
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
 			c.bank.accounts = acc.v[a];
 			c.bank.clients = cl.v[k];
-			emit(e, c, "bank/%s/accounts:%u/clients:%u%s", impl, (unsigned)c.bank.accounts,
-			     (unsigned)c.bank.clients, sfx);
+			emit(e, c, "bank/%s/accounts:%u/clients:%u", impl, (unsigned)c.bank.accounts,
+			     (unsigned)c.bank.clients);
 		}
 	/* The actor program written as actors all the way: the clients are
 	 * actors in the same mode (one transfer per message), so the pooled
@@ -164,21 +168,21 @@ static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl, const
 		c.bank.accounts = 2;
 		c.bank.clients = 4;
 		c.bank.client_actors = true;
-		emit(e, c, "bank/%s/accounts:2/clients:4/clients_as:actors%s", impl, sfx);
+		emit(e, c, "bank/%s/accounts:2/clients:4/clients_as:actors", impl);
 	}
 }
 
-static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep cl = CLIENTS;
 	c.sc = &bn_sc_counter;
 	for (size_t k = 0; k < sweep_len(cl, full); k++) {
 		c.counter.clients = cl.v[k];
-		emit(e, c, "counter/%s/clients:%u%s", impl, (unsigned)c.counter.clients, sfx);
+		emit(e, c, "counter/%s/clients:%u", impl, (unsigned)c.counter.clients);
 	}
 }
 
-static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep rd = KV_READ_PCT, cl = CLIENTS;
 	c.sc = &bn_sc_kv;
@@ -186,8 +190,8 @@ static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl, const c
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
 			c.kv.read_pct = rd.v[p];
 			c.kv.clients = cl.v[k];
-			emit(e, c, "kv/%s/read:%u/clients:%u%s", impl, (unsigned)c.kv.read_pct,
-			     (unsigned)c.kv.clients, sfx);
+			emit(e, c, "kv/%s/read:%u/clients:%u", impl, (unsigned)c.kv.read_pct,
+			     (unsigned)c.kv.clients);
 		}
 }
 
@@ -215,7 +219,6 @@ static bool savina_quick_kind(const mbx_ops *o)
 
 static void savina_cases(emitter *e, bool full)
 {
-	static const char *const mode_name[] = {"thread", "pool"};
 	const savina_def defs[] = {
 		/* round trips */
 		{&bn_sc_sav_pingpong, "n", {0, 0}, {SWEEP(1, 4000, 40000), SWEEP(1, 40000)}},

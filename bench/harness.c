@@ -490,9 +490,10 @@ void bn_print_help(void)
 {
 	printf("\nmailroom-bench: actor-mailbox benchmarks (Google Benchmark flags above).\n"
 	       "  Names: scenario/impl/k:v/..., impl = a mailbox of the table, shared:<backend>,\n"
-	       "  or probe; list them with --benchmark_list_tests. Actor cases name their\n"
-	       "  execution mode: mode:pool runs the actors on one pool of nproc workers,\n"
-	       "  mode:thread (or no mode part: bank/counter/kv) a thread per actor.\n"
+	       "  or probe; list them with --benchmark_list_tests. The workloads (bank,\n"
+	       "  counter, kv), savina_* and memory_idle name their execution mode after the\n"
+	       "  impl: mode:pool runs the actors on one pool of nproc workers, mode:thread a\n"
+	       "  thread per actor (shared:* baselines: a thread per client, mode:thread).\n"
 	       "  savina_* are the Savina micro-benchmarks. Each case checks its own\n"
 	       "  results and reports an error instead of a speed when a check fails; the exit\n"
 	       "  status is then 1 (also 1 when the filter matches nothing, 2 on a bad flag).\n"

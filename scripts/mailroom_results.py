@@ -17,9 +17,9 @@ SAVINA = ("savina_pingpong", "savina_counting", "savina_threadring", "savina_for
           "savina_forkjoin_creation", "savina_chameneos", "savina_big")
 SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
              "limit", "vtable") + SAVINA + ("memory_idle",)
-# Execution modes (the mode:<m> name part): thread per actor, or actors as tasks on the pooled
-# M:N scheduler. Workload names (bank/counter/kv) carry no mode part in thread mode and end in
-# /mode:pool when pooled; Savina and memory_idle name both; shared:* baselines have none (threads).
+# Execution modes (the mode:<m> name part, right after the impl): thread per actor, or actors
+# as tasks on the pooled M:N scheduler. The workloads (bank/counter/kv, shared:* baselines
+# included: mode:thread), Savina and memory_idle name it; Bench.mode holds it, not Bench.params.
 MODES = ("thread", "pool")
 WORKLOADS = ("bank", "counter", "kv")
 SHARED_BACKENDS = ("mutex", "rwlock", "spin", "atomic")
@@ -38,11 +38,26 @@ PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png"
               "cpu_util": "cpu_util.png", "supervision": "supervision.png", "pooled": "pooled.png"}
 
 
-# Name parts that are left out at their default value: 'mode' (names without one are thread per
-# actor, or shared-state threads) and bank's 'clients_as' (client threads unless
-# clients_as:actors). select() matches a default-valued part unless asked otherwise, so a table
-# that does not name clients_as never picks up the client-actor variant.
-PARAM_DEFAULTS = {"mode": "thread", "clients_as": "threads"}
+# bank's 'clients_as' is left out of a name at its default value (client threads unless
+# clients_as:actors): select() matches the default unless asked otherwise, so a table that does
+# not name clients_as never picks up the client-actor variant.
+PARAM_DEFAULTS = {"clients_as": "threads"}
+
+# Result sets older than the naming change (results/2026-11-22-vm-53cfdcd and before): bank,
+# counter and kv names had no mode part in thread mode and ended in /mode:pool when pooled
+# (bank/vyukov/accounts:2/clients:4[/mode:pool]). normalise_name rewrites them to today's form
+# (bank/vyukov/mode:thread/accounts:2/clients:4); load_doc applies it to every file read, so this
+# is the one place that knows the old form.
+LEGACY_MODELESS = ("bank", "counter", "kv")
+
+
+def normalise_name(name):
+    """A benchmark name (or run_name) in today's form; names already in it come back unchanged."""
+    parts = name.split("/")
+    if parts[0] not in LEGACY_MODELESS or len(parts) < 3 or parts[2].startswith("mode:"):
+        return name
+    mode = next((p for p in parts[2:] if p.startswith("mode:")), "mode:thread")
+    return "/".join(parts[:2] + [mode] + [p for p in parts[2:] if not p.startswith("mode:")])
 
 
 class Parser(argparse.ArgumentParser):
@@ -112,20 +127,20 @@ class Bench:
             else:
                 bare.append(p)
         self.variant = "/".join(bare)  # e.g. limit/probe/spin -> "spin"
+        self.mode = self.params.pop("mode", None)  # None: the scenario has no modes
         self.reps = []   # run_type "iteration" entries, one per repetition
         self.aggs = {}   # aggregate_name -> entry
         self.errors = []
 
     def param(self, key):
-        """A name parameter's value, or None; see PARAM_DEFAULTS for the parts a name may omit."""
+        """A name parameter's value (or the mode), or None; see PARAM_DEFAULTS for the parts a
+        name may omit."""
+        if key == "mode":
+            return self.mode
         v = self.params.get(key)
         if v is None:
             return PARAM_DEFAULTS.get(key)
         return v
-
-    @property
-    def mode(self):
-        return self.param("mode")
 
     def ns_per_field(self):
         """The 'ns_per_<unit>' counter the scenario reports (Savina, memory_idle), or None."""
@@ -176,20 +191,35 @@ class ResultsError(Exception):
     pass
 
 
+def load_doc(path):
+    """A Google Benchmark JSON document with its names in today's form (normalise_name), and how
+    many entries were renamed (0 for files written since the naming change)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise ResultsError(f"cannot read '{path}': {e.strerror}")
+    except json.JSONDecodeError as e:
+        raise ResultsError(f"'{path}' is not JSON ({e.msg} at line {e.lineno})")
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        raise ResultsError(f"'{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
+    renamed = 0
+    for e in doc["benchmarks"]:
+        if not isinstance(e, dict):
+            continue
+        for key in ("name", "run_name"):
+            if isinstance(e.get(key), str) and normalise_name(e[key]) != e[key]:
+                e[key] = normalise_name(e[key])
+                renamed += 1
+    return doc, renamed
+
+
 class Results:
     """A loaded bench.json: context (provenance) and benchmarks by run_name."""
 
     def __init__(self, path):
         self.path = path
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
-        except OSError as e:
-            raise ResultsError(f"cannot read '{path}': {e.strerror}")
-        except json.JSONDecodeError as e:
-            raise ResultsError(f"'{path}' is not JSON ({e.msg} at line {e.lineno})")
-        if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
-            raise ResultsError(f"'{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
+        doc, self.renamed = load_doc(path)
         self.context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
         self.benches = {}
         self.errors = []  # (run_name, message) for benchmarks that reported an error
@@ -218,10 +248,10 @@ class Results:
 
     # --- selection -------------------------------------------------------------------
     def select(self, scenario, impl=None, variant=None, **params):
-        """Benchmarks of a scenario, optionally one impl/variant and exact parameter values
-        (mode="thread" also matches names without a mode part: see Bench.param)."""
+        """Benchmarks of a scenario, optionally one impl/variant, mode and exact parameter values
+        (clients_as defaults to its value when not named: see PARAM_DEFAULTS)."""
         out = []
-        params = {**{k: v for k, v in PARAM_DEFAULTS.items() if k != "mode"}, **params}
+        params = {**PARAM_DEFAULTS, **params}
         for b in self.benches.values():
             if b.scenario != scenario or (impl is not None and b.impl != impl):
                 continue

@@ -74,12 +74,12 @@ def _specs(scenarios):
                                         "oversubscribed": 1.0 if threads > 2 else 0.0}, False)
 
     def pooled(spec):
-        """The /mode:pool twin of an actor workload case (the thread-mode name has no mode part)."""
+        """The mode:pool twin of an actor workload case."""
         name, unit, ns, counters, lat_ = spec
         c = dict(counters, **POOL_COUNTERS)
         c["items_per_second"] *= POOL_BANK_X
         c["ctxsw_per_item"] = 0.01
-        return (name.replace("/real_time", "/mode:pool/real_time"), unit, ns / POOL_BANK_X, c, lat_)
+        return (name.replace("/mode:thread/", "/mode:pool/"), unit, ns / POOL_BANK_X, c, lat_)
 
     def savina(name, item, ns, pool, extra=None):
         c = {"items_per_second": 1e9 / ns, f"ns_per_{item}": ns, "cpu_util": 1.9, "cpu_ns_per_item": 1.9 * ns,
@@ -134,16 +134,16 @@ def _specs(scenarios):
                 actor = {"mutex": 0.8e6, "ck_ring": 2.2e6, "ck_fifo": 2.0e6, "futex_ring": 3.0e6,
                          "vyukov": 2.8e6}[m]
                 for a in (2, 16, 128, 1024):
-                    actor_rates.append(rate(f"bank/{m}/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
+                    actor_rates.append(rate(f"bank/{m}/mode:thread/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
                 if c == 4 and "pooled" in scenarios:  # the clients as actors: ten times the thread-client rate
-                    actor_rates.append(rate(f"bank/{m}/accounts:2/clients:4/clients_as:actors/real_time",
+                    actor_rates.append(rate(f"bank/{m}/mode:thread/accounts:2/clients:4/clients_as:actors/real_time",
                                             10 * actor, 2.0, c + 1))
             if "kv" in scenarios:
                 for r in (50, 95):
-                    actor_rates.append(rate(f"kv/{m}/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
+                    actor_rates.append(rate(f"kv/{m}/mode:thread/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
         if "counter" in scenarios:
             for c in (1, 2, 4):
-                actor_rates.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+                actor_rates.append(rate(f"counter/{m}/mode:thread/clients:{c}/real_time", 10e6, 2.0, c + 1))
         out += actor_rates
         if "pooled" in scenarios:
             out += [pooled(s) for s in actor_rates]
@@ -156,14 +156,14 @@ def _specs(scenarios):
         for c in (2, 4):
             if "bank" in scenarios:
                 for a in (2, 16, 128, 1024):
-                    out.append(rate(f"bank/{s}/accounts:{a}/clients:{c}/real_time",
+                    out.append(rate(f"bank/{s}/mode:thread/accounts:{a}/clients:{c}/real_time",
                                     w * math.log2(a) * 2 / c, float(min(c, 2)), c))
             if "kv" in scenarios:
                 for r in (50, 95):
-                    out.append(rate(f"kv/{s}/read:{r}/clients:{c}/real_time", w * r / 10, 2.0, c))
+                    out.append(rate(f"kv/{s}/mode:thread/read:{r}/clients:{c}/real_time", w * r / 10, 2.0, c))
         if "counter" in scenarios:
             for c in (1, 2, 4):
-                out.append(rate(f"counter/{s}/clients:{c}/real_time", w * 40 / c, float(min(c, 2)), c))
+                out.append(rate(f"counter/{s}/mode:thread/clients:{c}/real_time", w * 40 / c, float(min(c, 2)), c))
     if "limit" in scenarios:
         out.append(latency("limit/probe/spin/real_time", 300.0, True))
         out.append(latency("limit/probe/futex/real_time", 5000.0, False))
@@ -173,13 +173,28 @@ def _specs(scenarios):
     return out
 
 
+def legacy_name(name):
+    """A name as result sets older than the mode:<m> naming wrote it (what
+    mailroom_results.normalise_name undoes): bank/counter/kv without a mode part in thread mode,
+    with /mode:pool last (before the time suffix) when pooled."""
+    parts = name.split("/")
+    if parts[0] not in ("bank", "counter", "kv"):
+        return name
+    mode = parts.pop(2)
+    if mode == "mode:pool":
+        parts.insert(len(parts) - 1, mode)
+    return "/".join(parts)
+
+
 def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef0123456789abcdef01234567",
-                  dirty="1", mode="quick"):
+                  dirty="1", mode="quick", legacy=False):
     """A Google Benchmark 1.7.1-shaped JSON document: per-repetition entries plus
-    mean/median/stddev/cv aggregates, context with the mailroom provenance keys."""
+    mean/median/stddev/cv aggregates, context with the mailroom provenance keys.
+    legacy: the names of result sets older than the mode:<m> naming (legacy_name)."""
     rng = random.Random(seed)
     benches = []
     for fam, (name, unit, ns, counters, is_latency) in enumerate(_specs(scenarios)):
+        name = legacy_name(name) if legacy else name
         rows = []
         for i in range(reps):
             f = 1.0 + abs(rng.gauss(0, 0.04))
@@ -395,8 +410,8 @@ class ScriptsTest(unittest.TestCase):
         self.assertRegex(pooled, rf"\| threadring \| futex_ring \| hop \| actors:1000 hops:10000 / actors:1000 "
                                  rf"hops:100000 \| {tr:.0f} \[[^]]*\] \| {pr:.1f} \[[^]]*\] \| {tr / pr:.0f}x \|")
         # Workloads: thread-mode and pooled bank at accounts:2 clients:4, never mixed up.
-        bt = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/real_time", "items_per_second") / 1e6
-        bp = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/mode:pool/real_time", "items_per_second") / 1e6
+        bt = median_of(self.doc, "bank/futex_ring/mode:thread/accounts:2/clients:4/real_time", "items_per_second") / 1e6
+        bp = median_of(self.doc, "bank/futex_ring/mode:pool/accounts:2/clients:4/real_time", "items_per_second") / 1e6
         self.assertRegex(pooled, rf"\| bank \| accounts:2 clients:4 \| futex_ring \| {bt:.2f} \[[^]]*\] \| "
                                  rf"{bp:.2f} \[[^]]*\] \| {bp / bt:.2f}x \|")
         # The bank block itself shows thread per actor only (its futex_ring column at clients:4 accounts:2).
@@ -439,6 +454,56 @@ class ScriptsTest(unittest.TestCase):
         self.assertRegex(targets, r"pooled actor bank [^\n]*\| met \|")
         self.assertRegex(targets, r"best pooled savina_threadring [^\n]*not in this result file \| not measured \|")
         self.assertEqual(run(PY, rep, "--check", "--report-md", md, path).returncode, 0)
+
+    # --- result sets older than the mode:<m> naming ------------------------------------
+    def test_normalise_legacy_names(self):
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results as mr
+        cases = {
+            "bank/vyukov/accounts:2/clients:4/real_time": "bank/vyukov/mode:thread/accounts:2/clients:4/real_time",
+            "bank/vyukov/accounts:2/clients:4/clients_as:actors/mode:pool/real_time_median":
+                "bank/vyukov/mode:pool/accounts:2/clients:4/clients_as:actors/real_time_median",
+            "counter/shared:mutex/clients:1/real_time": "counter/shared:mutex/mode:thread/clients:1/real_time",
+            "kv/mutex/read:95/clients:2/mode:pool/real_time": "kv/mutex/mode:pool/read:95/clients:2/real_time",
+        }
+        for old, new in cases.items():
+            self.assertEqual(mr.normalise_name(old), new)
+            self.assertEqual(mr.normalise_name(new), new)
+        for b in self.doc["benchmarks"]:  # today's names pass unchanged; old ones map back to them
+            self.assertEqual(mr.normalise_name(b["name"]), b["name"])
+            self.assertEqual(mr.normalise_name(legacy_name(b["name"])), b["name"])
+        legacy = write_synthetic(os.path.join(self.tmp, "legacy-only", "bench.json"), legacy=True)
+        res = mr.Results(legacy)
+        self.assertGreater(res.renamed, 0)
+        self.assertEqual(res.one("bank", "vyukov", mode="pool", accounts=2, clients=4).run_name,
+                         "bank/vyukov/mode:pool/accounts:2/clients:4/real_time")
+        self.assertEqual(mr.Results(self.full).renamed, 0)
+
+    def test_report_legacy_set_reads_the_same(self):
+        """The same data under the old names gives the same report, but for the file it names."""
+        legacy = write_synthetic(os.path.join(self.tmp, "results", "2026-11-22-synth-0123456789", "legacy",
+                                              "bench.json"), legacy=True)
+        texts = []
+        for i, path in enumerate((self.full, legacy)):
+            md = self._report_md(f"REPORT-legacy-{i}.md")
+            p = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(md, encoding="utf-8") as f:
+                texts.append(f.read())
+        self.maxDiff = None
+        self.assertIn("0123456789/legacy/bench.json", texts[1])
+        self.assertEqual(texts[0], texts[1].replace("0123456789/legacy/", "0123456789/"))
+
+    def test_compare_legacy_set_with_new(self):
+        legacy = write_synthetic(os.path.join(self.tmp, "legacy-partial", "bench.json"),
+                                 scenarios=("fanin", "counter"), legacy=True)
+        with open(legacy, encoding="utf-8") as f:
+            self.assertIn('"counter/mutex/clients:1/real_time"', f.read())
+        p = run(PY, os.path.join(SCRIPTS, "compare"), "--no-color", "--no-utest", legacy, self.partial2)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("counter/mutex/mode:thread/clients:1/real_time", p.stdout)
+        self.assertNotIn("counter/mutex/clients:1", p.stdout)
+        self.assertIn("predates the mode:<m> part", p.stderr)
 
     # --- compare ----------------------------------------------------------------------
     def test_compare_files(self):
