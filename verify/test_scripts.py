@@ -1,6 +1,8 @@
 """verify/test_scripts.py: checks the results tooling (scripts/plot, report, compare, bench's
 argument handling) against a small synthetic Google Benchmark JSON built here; needs no built
-binary. Run: /usr/bin/python3 -m unittest verify/test_scripts.py (ctest label `scripts`)."""
+binary. Run: /usr/bin/python3 -m unittest verify/test_scripts.py (ctest label `scripts`).
+BinaryNamesTest, at the end, runs the same scripts over every name a built mailroom-bench
+registers (ctest scripts/bench_names); without a binary it is skipped."""
 
 import json
 import math
@@ -19,6 +21,8 @@ SCRIPTS = os.path.join(ROOT, "scripts")
 PY = "/usr/bin/python3"
 GB_INPUTS = "/usr/share/benchmark/gbench/Inputs"
 
+# The synthetic file's own cast (fixture values, not a copy of the binary's lists: the scripts
+# take every name from the file, and BinaryNamesTest checks them against the real names).
 MAILBOXES = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
 SPINNERS = ("ck_ring", "ck_fifo", "futex_ring", "vyukov")
 CAP = {"mutex": "none", "ck_ring": "1024", "ck_fifo": "none", "futex_ring": "1024", "vyukov": "none"}
@@ -563,9 +567,38 @@ class ScriptsTest(unittest.TestCase):
         self.assertBadArg(run(bench, "--bogus"), "--bogus")
         self.assertBadArg(run(bench, "--reps", "x9"), "x9")
         self.assertBadArg(run(bench, "--min-time", "-1"), "-1")
-        self.assertBadArg(run(bench, "--scenario", "nosuch"), "nosuch")
-        self.assertBadArg(run(bench, "--mailbox", "shared:nosuch"), "shared:nosuch")
+        self.assertBadArg(run(bench, "--scenario", "a|b"), "a|b")
+        self.assertBadArg(run(bench, "--mailbox", "x/y"), "x/y")
         self.assertBadArg(run(bench, "--filter", "x", "--scenario", "fanin"), "--filter")
+
+    def test_bench_names_come_from_the_binary(self):
+        """scripts/bench keeps no list of scenarios or implementations: a copy of it beside a
+        stand-in binary accepts and offers exactly the names that binary lists, in the run's mode."""
+        tree = os.path.join(self.tmp, "fake-tree")
+        os.makedirs(os.path.join(tree, "scripts"))
+        for f in ("bench", "lib.sh"):
+            shutil.copy2(os.path.join(SCRIPTS, f), os.path.join(tree, "scripts", f))
+        fake = os.path.join(tree, "build", "release", "bench", "mailroom-bench")
+        os.makedirs(os.path.dirname(fake))
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write("#!/bin/sh\n"
+                    "echo brand_new/m1/mode:thread/x:1/real_time\n"
+                    "echo brand_new/shared:b2/mode:thread/x:1/real_time\n"
+                    "[ \"$MAILROOM_BENCH_FULL\" = 1 ] && echo full_only/m1/real_time\n"
+                    "exit 0\n")
+        os.chmod(fake, 0o755)
+        bench = os.path.join(tree, "scripts", "bench")
+        p = run(bench, "--help", cwd=tree)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for name in ("brand_new", "full_only", "shared:b2", "m1"):
+            self.assertIn(name, p.stdout)
+        self.assertNotIn("savina_", p.stdout)
+        for argv, bad in ((["--scenario", "fanin"], "fanin"), (["--mailbox", "vyukov"], "vyukov"),
+                          (["--mailbox", "shared:b2", "--scenario", "nosuch"], "nosuch"),
+                          (["--scenario", "full_only"], "full_only")):  # registered with --full only
+            q = run(bench, *argv, cwd=tree)
+            self.assertBadArg(q, bad)
+            self.assertIn("brand_new" if "--scenario" in argv else "shared:b2", q.stderr)
 
     def test_help_lists_every_flag(self):
         cases = {"plot": ["--out-dir", "--help"],
@@ -579,6 +612,89 @@ class ScriptsTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, prog + p.stderr)
             for flag in flags:
                 self.assertIn(flag, p.stdout, f"{prog} --help lacks {flag}")
+
+
+class BinaryNamesTest(unittest.TestCase):
+    """The scripts against the names a built mailroom-bench registers (quick and full), given as
+    MAILROOM_BENCH_BIN and MAILROOM_INFO_BIN (the ctest scripts/bench_names, bench/CMakeLists.txt,
+    sets both); skipped without them, so the synthetic tests above still need no build."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bin, cls.info = os.environ.get("MAILROOM_BENCH_BIN"), os.environ.get("MAILROOM_INFO_BIN")
+        if not cls.bin or not cls.info:
+            raise unittest.SkipTest("MAILROOM_BENCH_BIN and MAILROOM_INFO_BIN not set")
+        cls.names = {}
+        for full in ("0", "1"):
+            p = subprocess.run([cls.bin, "--benchmark_list_tests"], capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, MAILROOM_BENCH_FULL=full))
+            assert p.returncode == 0, p.stderr
+            cls.names[full] = p.stdout.split()
+        p = subprocess.run([cls.info, "--names"], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        cls.mailboxes = p.stdout.split()
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-names-")
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results
+        cls.mr = mailroom_results
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_names_parse(self):
+        quick, full = self.names["0"], self.names["1"]
+        self.assertTrue(set(quick) < set(full), "the full sweep adds to the quick one")
+        impls = set()
+        for name in full:
+            b = self.mr.Bench(name)
+            impls.add(b.impl)
+            self.assertEqual(self.mr.normalise_name(name), name)  # today's form: nothing to rewrite
+            moded = b.scenario in ("bank", "counter", "kv", "memory_idle") or b.scenario.startswith("savina_")
+            if moded:
+                self.assertIn(b.mode, ("thread", "pool"), name)
+                self.assertEqual(name.split("/")[2], f"mode:{b.mode}", name)
+            else:
+                self.assertIsNone(b.mode, name)
+            if b.impl.startswith("shared:"):
+                self.assertEqual(b.mode, "thread", name)
+            self.assertTrue(name.endswith(("/real_time", "/manual_time")), name)
+        mailboxes = {i for i in impls if not i.startswith("shared:") and i != "probe"}
+        self.assertEqual(mailboxes, set(self.mailboxes))
+
+    def test_report_and_plot_take_every_name(self):
+        """A result file with every quick name (made-up figures) goes through report and plot."""
+        benches = []
+        for fam, name in enumerate(self.names["0"]):
+            c = {"items_per_second": 1e6 + fam, "cpu_util": 1.5, "cpu_ns_per_item": 900.0, "ctxsw_per_item": 0.1,
+                 "threads": 3.0, "oversubscribed": 1.0, "p50_ns": 500.0, "p99_ns": 900.0, "p999_ns": 1500.0,
+                 "max_ns": 4000.0}
+            b = self.mr.Bench(name)
+            if b.mode is not None and b.impl != "probe" and b.scenario not in ("bank", "counter", "kv"):
+                per = "ns_per_hop" if b.scenario == "savina_threadring" else "ns_per_item"  # the target reads hops
+                c.update({per: 300.0, "rss_growth_bytes": 1e7, "rss_bytes_per_actor": 600.0,
+                          "bytes_per_actor": 900.0, "mailbox_bytes": 700.0, "actor_overhead_bytes": 200.0})
+            if b.mode == "pool":
+                c.update(POOL_COUNTERS)
+            for i in range(3):
+                benches.append(dict(name=name, run_name=name, family_index=fam, per_family_instance_index=0,
+                                    run_type="iteration", repetitions=3, repetition_index=i, iterations=10,
+                                    real_time=1000.0 + i, cpu_time=900.0, time_unit="ns", **c))
+        path = os.path.join(self.tmp, "results", "2026-12-01-names-0123456", "bench.json")
+        os.makedirs(os.path.dirname(path))
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"context": {"mailroom_nproc": "2", "mailroom_mode": "quick"}, "benchmarks": benches}, f)
+        md = os.path.join(self.tmp, "REPORT.md")
+        rep = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, path)
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        scenarios = list(dict.fromkeys(n.split("/")[0] for n in self.names["0"]))
+        self.assertIn("scenarios: " + ", ".join(scenarios) + " |", text)  # in the binary's order
+        self.assertNotIn("not in this result file", text)
+        plot = run(PY, os.path.join(SCRIPTS, "plot"), path)
+        self.assertEqual(plot.returncode, 0, plot.stderr)
+        self.assertNotIn("skipping", plot.stderr)
 
 
 if __name__ == "__main__":
