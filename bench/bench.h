@@ -141,7 +141,7 @@ void bn_set_counter(bn_run *r, const char *name, double value);
 /* Records the first failure (any thread); the case then reports an error
  * instead of a speed. bn_failed is a relaxed hint for loops. */
 void bn_fail(bn_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline bool bn_failed(bn_run *r)
+static inline bool bn_failed(const bn_run *r)
 {
 	/* relaxed: only tells a loop to stop early; the message itself is
 	 * published by bn_err.mu (or by the join that precedes reading it) */

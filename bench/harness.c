@@ -322,7 +322,7 @@ bn_run *bn_run_begin(const bn_case *c, int64_t n)
 	return r;
 }
 
-bool bn_run_ready(const bn_run *r) { return r && !bn_failed((bn_run *)r); }
+bool bn_run_ready(const bn_run *r) { return r && !bn_failed(r); }
 
 double bn_run_body(bn_run *r)
 {
