@@ -209,10 +209,7 @@ int64_t bn_crew_quota(int64_t n, uint32_t k, uint32_t i); /* member i's share of
  * plus a duplicate; a per-message mix cannot. */
 static inline uint64_t bn_mix(uint64_t sender, uint64_t seq)
 {
-	uint64_t z = (sender << 40) ^ seq ^ UINT64_C(0x9e3779b97f4a7c15);
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return mbx_mix64((sender << 40) ^ seq);
 }
 
 /* xorshift64*: the scenarios' seeded streams (state must not be 0). */

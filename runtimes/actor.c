@@ -209,8 +209,9 @@ void act_i_request_restart(act_actor *a)
 static bool sup_boundary(act_actor *a, const mbx_msg *msg)
 {
 	if (atomic_load(&a->restart_req) && atomic_exchange(&a->restart_req, 0)) {
-		a->sup->restart(a->sup->ctx, &a->state);
-		if (a->b->on_start) {
+		/* on_start only on a fresh state (see act_i_supervision): a closing
+		 * supervisor leaves the started one in place */
+		if (a->sup->restart(a->sup->ctx, &a->state) && a->b->on_start) {
 			act_ctx sctx = {a, NULL};
 			a->b->on_start(a->state, &sctx);
 		}
@@ -247,6 +248,7 @@ const char *act_strerror(int err)
 	case ACT_ENOMEM: return "out of memory";
 	case ACT_EDEADLK: return "would deadlock (self)";
 	case ACT_ENOREPLY: return "handler returned without replying";
+	case ACT_EDEPTH: return "nested wait past the worker's stack budget";
 	}
 	return "?";
 }
@@ -531,40 +533,45 @@ static void woke(act_actor *a, bool was_empty)
 
 /* A worker waiting inside a handler for actor a runs a's queued turn
  * (pool.c's pool_i_help), else naps; elsewhere: yield, then nap. */
-static bool help(act_actor *a)
+static pool_help help(act_actor *a)
 {
 	pool_i_waiting(); /* this worker's next slot must not hold a task while it waits */
-	return a->pool && pool_i_help(a->pool, &a->task);
+	return a->pool ? pool_i_help(a->pool, &a->task) : POOL_HELP_NONE;
 }
 
 /* The i-th wait for actor a (a full mailbox, a join): help, else yield,
- * and from the 64th wait on nap up to nap_ns. */
-static void wait_a_little(act_actor *a, unsigned i, int64_t nap_ns)
+ * and from the 64th wait on nap up to nap_ns. ACT_EDEPTH: give the wait up
+ * (it needs a nested turn the worker's stack has no room for). */
+static int wait_a_little(act_actor *a, unsigned i, int64_t nap_ns)
 {
-	if (help(a))
-		return;
+	pool_help h = help(a);
+	if (h != POOL_HELP_NONE)
+		return h == POOL_HELP_TOO_DEEP ? ACT_EDEPTH : ACT_OK;
 	if (i < 64) {
 		sched_yield();
 	} else {
 		struct timespec ts = {0, nap_ns};
 		nanosleep(&ts, NULL);
 	}
+	return ACT_OK;
 }
 
-static mbx_status push_to(act_actor *a, const mbx_msg *m, bool block)
+/* An ACT_* result. */
+static int push_to(act_actor *a, const mbx_msg *m, bool block)
 {
 	bool was_empty = false;
 	mbx_status s;
 	if (block && pool_i_on_worker()) {
 		/* never park a worker on a full mailbox: its consumer may need it */
 		for (unsigned i = 0; (s = mbx_try_push(a->box, m, &was_empty)) == MBX_FULL; i++)
-			wait_a_little(a, i, 50000);
+			if (wait_a_little(a, i, 50000) == ACT_EDEPTH)
+				return ACT_EDEPTH;
 	} else {
 		s = block ? mbx_push(a->box, m, &was_empty) : mbx_try_push(a->box, m, &was_empty);
 	}
 	if (s == MBX_OK)
 		woke(a, was_empty);
-	return s;
+	return act_err_of(s);
 }
 
 static int send_impl(act_ref to, const mbx_msg *msg, bool block)
@@ -573,7 +580,7 @@ static int send_impl(act_ref to, const mbx_msg *msg, bool block)
 		return ACT_EINVAL;
 	mbx_msg m = *msg;
 	m.reply = NULL;
-	return act_err_of(push_to(to.a, &m, block));
+	return push_to(to.a, &m, block);
 }
 
 int act_send(act_ref to, const mbx_msg *msg) { return send_impl(to, msg, true); }
@@ -590,19 +597,19 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		return ACT_ENOMEM;
 	mbx_msg m = *req;
 	m.reply = s;
-	int64_t deadline = mbx_now_ns() + timeout_ns;
+	int64_t deadline = mbx_deadline_ns(timeout_ns);
 	/* The push honours the deadline too: a full mailbox whose actor is stuck
 	 * must not keep the asker past its timeout. */
 	mbx_status ps;
 	bool was_empty = false;
 	for (unsigned i = 0; (ps = mbx_try_push(to.a->box, &m, &was_empty)) == MBX_FULL; i++) {
 		int64_t left = deadline - mbx_now_ns();
-		if (left <= 0) {
+		int e = left <= 0 ? ACT_ETIMEOUT : wait_a_little(to.a, i, left < 200000 ? left : 200000); /* back off up to 0.2 ms */
+		if (e != ACT_OK) {
 			atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
 			slot_put_back(s);
-			return ACT_ETIMEOUT;
+			return e;
 		}
-		wait_a_little(to.a, i, left < 200000 ? left : 200000); /* back off up to 0.2 ms */
 	}
 	if (ps != MBX_OK) {
 		atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
@@ -617,16 +624,17 @@ int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns)
 		if (st == SLOT_DONE)
 			break;
 		int64_t left = deadline - mbx_now_ns();
-		if (left <= 0) {
+		pool_help h = worker ? help(to.a) : POOL_HELP_NONE;
+		if (left <= 0 || h == POOL_HELP_TOO_DEEP) {
 			uint32_t expect = st; /* WAITING or SLEEPING */
 			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
 				slot_cache(tls_slot); /* the key must not keep s: the replier frees it */
 				slot_unref(s);
-				return ACT_ETIMEOUT;
+				return left <= 0 ? ACT_ETIMEOUT : ACT_EDEPTH;
 			}
 			continue; /* answered meanwhile: take it */
 		}
-		if (worker && help(to.a)) {
+		if (h == POOL_HELP_RAN) {
 			continue; /* ran a queued turn first: likely the one we asked */
 		} else if (spin < 256) {
 			mbx_cpu_relax();
@@ -681,9 +689,12 @@ int act_join(act_ref r)
 	/* seq_cst loads and CAS: pair with act_i_finished's exchange */
 	for (unsigned i = 0; atomic_load(&r.a->done_word) != DONE_DONE; i++) {
 		uint32_t w = DONE_RUNNING;
-		if (pool_i_on_worker())
-			wait_a_little(r.a, i, 50000);
-		else if (atomic_compare_exchange_strong(&r.a->done_word, &w, DONE_JOINER) || w == DONE_JOINER)
+		if (pool_i_on_worker()) {
+			if (wait_a_little(r.a, i, 50000) == ACT_EDEPTH) {
+				atomic_store(&r.a->joined, 0); /* not joined: may be tried again */
+				return ACT_EDEPTH;
+			}
+		} else if (atomic_compare_exchange_strong(&r.a->done_word, &w, DONE_JOINER) || w == DONE_JOINER)
 			mbx_futex_wait(&r.a->done_word, DONE_JOINER, -1);
 	}
 	return ACT_OK;

@@ -42,6 +42,7 @@ enum {
 	ACT_ENOMEM,
 	ACT_EDEADLK,      /* join/ask on oneself from inside the handler */
 	ACT_ENOREPLY,     /* ask: the handler returned without act_reply */
+	ACT_EDEPTH,       /* pooled handler: waiting would need a nested turn past the worker's stack */
 };
 const char *act_strerror(int err);
 
@@ -67,7 +68,14 @@ typedef struct act_behavior {
  * an unrelated actor, which could wait on the actor below it on the stack),
  * else naps in 50 us-1 ms steps, never parking on the mailbox. So an ask to
  * an actor on the same pool works even with one worker, and ask keeps its
- * timeout: it never blocks forever. What can still stall is a worker whose
+ * timeout: it never blocks forever. A helped turn runs nested on the worker's
+ * stack, so a chain of handlers each waiting on the next (A asks B, whose
+ * handler asks C, ...) nests one turn per link: the workers' stacks are
+ * act_pool_config.stack_bytes (64 MiB by default: a few tens of thousands of
+ * links in release builds, thousands under ASan), and a wait that would need
+ * a nested turn with less than ACT_POOL_STACK_RESERVE left returns ACT_EDEPTH
+ * at once (ask, join, blocking send) instead of stalling until its timeout.
+ * What can still stall is a worker whose
  * handler waits on an actor another busy worker holds; as in thread mode, a
  * cycle of blocking sends through full mailboxes is a deadlock. Supervised
  * actors (supervisor.h) always run thread per actor: their failure hook
@@ -77,14 +85,20 @@ typedef struct act_pool_config {
 	unsigned workers; /* 0: the CPUs this process may run on (nproc) */
 	unsigned batch;   /* messages per actor turn; 0: ACT_POOL_BATCH */
 	int32_t spin;     /* idle worker's search rounds before parking; -1: default */
+	size_t stack_bytes; /* each worker's stack; 0: ACT_POOL_STACK (see helping above) */
 } act_pool_config;
+#define ACT_POOL_STACK ((size_t)64 << 20)
+/* Stack a worker keeps free below a helped turn: room for one handler and
+ * the calls it makes (sanitizer builds use several times more per frame). */
+#define ACT_POOL_STACK_RESERVE ((size_t)512 << 10)
 /* Default batch, by an ad-hoc sweep on the 2-core VM (60 actors flooded
  * from outside the pool, futex_ring and vyukov): batch 1 costs about twice
  * the time per message of 16..256, which are within noise of each other;
  * 64 sits in that plateau and still bounds how long one actor holds a
  * worker (a turn of 64 short handlers is a few microseconds). */
 #define ACT_POOL_BATCH 64
-/* NULL + errno (EINVAL: workers > 1024 or batch > 1M; ENOMEM; EAGAIN). */
+/* NULL + errno (EINVAL: workers > 1024, batch > 1M, or stack_bytes (when
+ * not 0) below 2 * ACT_POOL_STACK_RESERVE; ENOMEM; EAGAIN). */
 act_pool *act_pool_create(const act_pool_config *cfg);
 /* Every actor spawned on the pool must have terminated first (act_stop, or
  * ACT_STOP, then act_join); waits up to 10 s for that, then aborts naming
@@ -125,7 +139,8 @@ int act_try_send(act_ref to, const mbx_msg *msg);
 /* ask: request-reply. Sends *req with a one-shot reply slot and waits up to
  * timeout_ns (> 0, else ACT_EINVAL) for the handler's act_reply. Returns
  * ACT_OK with *reply filled, ACT_ETIMEOUT, ACT_ESTOPPED (target stopped or
- * stops without answering) or ACT_ECRASHED. Never hangs. */
+ * stops without answering), ACT_ECRASHED, or (in a pooled handler) ACT_EDEPTH
+ * (see the pooled mode). Never hangs. */
 int act_ask(act_ref to, const mbx_msg *req, mbx_msg *reply, int64_t timeout_ns);
 
 /* In a handler: answer the ask carried by msg (no-op if msg is not an ask).
@@ -140,7 +155,8 @@ void act_reply_error(const mbx_msg *msg, int err);
  * ACT_OK, or ACT_EALREADY if it was already stopping. Does not wait. */
 int act_stop(act_ref r);
 /* join: waits for termination. ACT_OK, ACT_EALREADY on a second join,
- * ACT_EDEADLK from the actor itself. */
+ * ACT_EDEADLK from the actor itself, ACT_EDEPTH in a pooled handler (not
+ * joined: it may be tried again). send may return ACT_EDEPTH likewise. */
 int act_join(act_ref r);
 
 /* In a handler: the actor running it, and its mailbox kind. */
@@ -186,11 +202,16 @@ act_i_state act_i_step(act_actor *a, unsigned max);
  * has replaced *state; on_start runs again, then the queued messages) or
  * ACT_I_GIVE_UP (the actor stops as an unsupervised one would). restart() is
  * called at the next message boundary after act_i_request_restart (a
- * sibling restarted by one-for-all / rest-for-one). */
+ * sibling restarted by one-for-all / rest-for-one); it returns true only when
+ * it replaced *state with a fresh one (false: the supervisor is closing and
+ * the old state stays).
+ * Invariant: on_start runs exactly once per state, on a state that has not
+ * been started: after spawn, after failed() returned ACT_I_RESTART, and
+ * after restart() returned true; never on a state that has already run it. */
 typedef enum { ACT_I_RESTART, ACT_I_GIVE_UP } act_i_verdict;
 typedef struct act_i_supervision {
 	act_i_verdict (*failed)(void *ctx, const mbx_msg *msg, const char *reason, void **state);
-	void (*restart)(void *ctx, void **state);
+	bool (*restart)(void *ctx, void **state); /* true: *state is fresh */
 	void *ctx;
 } act_i_supervision;
 /* sup must outlive the actor; NULL = act_spawn. With sup, opt->pool is

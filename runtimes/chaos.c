@@ -18,18 +18,10 @@ void mbx_chaos_seed(uint64_t seed)
 	atomic_store(&chaos_threads, 0);
 }
 
-static uint64_t splitmix(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
-}
-
 void mbx_chaos_point(void)
 {
 	if (!chaos_state)
-		chaos_state = splitmix(atomic_load(&chaos_seed) + atomic_fetch_add(&chaos_threads, 1)) | 1;
+		chaos_state = mbx_mix64(atomic_load(&chaos_seed) + atomic_fetch_add(&chaos_threads, 1)) | 1;
 	uint64_t x = chaos_state;
 	x ^= x << 13;
 	x ^= x >> 7;

@@ -22,6 +22,27 @@ static inline int64_t mbx_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The one deadline computation: a relative timeout as an absolute
+ * CLOCK_MONOTONIC deadline. 0 (already passed: do not wait) for ns <= 0,
+ * clamped to INT64_MAX (in effect no deadline) where now + ns would overflow. */
+static inline int64_t mbx_deadline_ns(int64_t ns)
+{
+	if (ns <= 0)
+		return 0;
+	int64_t now = mbx_now_ns();
+	return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
+/* splitmix64's finalizer: the one mixing function for seeds, payload
+ * checksums and PRNG steps everywhere in the tree. */
+static inline uint64_t mbx_mix64(uint64_t z)
+{
+	z += UINT64_C(0x9e3779b97f4a7c15);
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
 static inline void mbx_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)

@@ -173,16 +173,6 @@ static inline void mbx_i_park_wake(mbx_i_park *p)
 	mbx_futex_wake(&p->seq, INT_MAX);                            /* K4 */
 }
 
-/* pop_timeout's relative ns as an absolute deadline for mbx_i_park_wait:
- * 0 for ns <= 0 (do not wait), -1 (none) when now + ns would overflow. */
-static inline int64_t mbx_i_deadline(int64_t ns)
-{
-	if (ns <= 0)
-		return 0;
-	int64_t now = mbx_now_ns();
-	return ns > INT64_MAX - now ? -1 : now + ns;
-}
-
 /* For a consumer that found a producer between its claim (or exchange) and
  * its publish (or link): that producer is a few instructions away, unless it
  * was preempted. Spin a little, then yield the CPU so it can finish. Never

@@ -54,7 +54,6 @@
 #define NEXT_STREAK 32u   /* next-slot turns in a row while the local queue waits */
 #define INJECT_EVERY 61u  /* tokio's global-queue interval */
 #define INJECT_BATCH 16u  /* extra tasks moved to the local queue per injection-queue pop */
-#define HELP_DEPTH 8u     /* nested turns run by a worker waiting inside a handler */
 /* Search rounds before parking, ~0.45 us each here (16 PAUSEs): ~7 us, about
  * what one futex park + wake costs on this machine, the classic bound for
  * spin-then-block. More hurt client threads outside the pool that share the
@@ -89,6 +88,7 @@ typedef struct worker {
 	_Alignas(MBX_CACHELINE) uint64_t tail;
 	pool_task *next;
 	unsigned streak, tick, id;
+	uintptr_t stack_lo; /* lowest address of this worker's stack (helping's budget) */
 	uint64_t rng;
 	act_pool *pool;
 	pthread_t thread;
@@ -101,6 +101,7 @@ _Static_assert(offsetof(worker, ring) % MBX_CACHELINE == 0, "ring apart from the
 struct act_pool {
 	unsigned nworkers, batch;
 	int32_t spin;
+	size_t stack_bytes;
 	worker **w;
 	/* searching | sleeping << 16 | epoch << 32 (see the top of the file) */
 	_Alignas(MBX_CACHELINE) _Atomic uint64_t st;
@@ -117,8 +118,7 @@ struct act_pool {
 _Static_assert(offsetof(struct act_pool, tokens) - offsetof(struct act_pool, st) == MBX_CACHELINE,
                "st and tokens on their own lines");
 
-static _Thread_local worker *tls_w;          /* the worker this thread is, if any */
-static _Thread_local unsigned tls_help_depth; /* nested turns inside handlers */
+static _Thread_local worker *tls_w; /* the worker this thread is, if any */
 
 /* ---- the local queue ---- */
 static void lq_init(worker *w)
@@ -398,6 +398,13 @@ static void *worker_main(void *arg)
 {
 	worker *w = arg;
 	act_pool *p = w->pool;
+	pthread_attr_t a;
+	void *lo = NULL;
+	size_t size = 0;
+	CHECK_EQ(pthread_getattr_np(pthread_self(), &a), 0);
+	CHECK_EQ(pthread_attr_getstack(&a, &lo, &size), 0);
+	pthread_attr_destroy(&a);
+	w->stack_lo = (uintptr_t)lo;
 	tls_w = w;
 	bool searching = false;
 	for (;;) {
@@ -536,19 +543,20 @@ void pool_i_waiting(void)
 	}
 }
 
-bool pool_i_help(act_pool *p, pool_task *t)
+pool_help pool_i_help(act_pool *p, pool_task *t)
 {
 	worker *w = tls_w;
 	/* seq_cst: QUEUED means some queue holds it (set before the enqueue) */
-	if (!w || w->pool != p || tls_help_depth >= HELP_DEPTH || atomic_load(&t->state) != TASK_QUEUED)
-		return false;
+	if (!w || w->pool != p || atomic_load(&t->state) != TASK_QUEUED)
+		return POOL_HELP_NONE;
+	/* the stack grows down: what is left below this frame */
+	if ((uintptr_t)__builtin_frame_address(0) - w->stack_lo < ACT_POOL_STACK_RESERVE)
+		return POOL_HELP_TOO_DEEP;
 	if (!take_task(w, t))
-		return false; /* another worker has it (or is about to run it) */
+		return POOL_HELP_NONE; /* another worker has it (or is about to run it) */
 	STAT_INC(w->helps);
-	tls_help_depth++;
 	run_task(w, t);
-	tls_help_depth--;
-	return true;
+	return POOL_HELP_RAN;
 }
 
 /* ---- the public pool API ---- */
@@ -581,8 +589,9 @@ static void pool_free(act_pool *p)
 
 act_pool *act_pool_create(const act_pool_config *cfg)
 {
-	act_pool_config c = cfg ? *cfg : (act_pool_config){0, 0, -1};
-	if (c.workers > 1024 || c.batch > 1000000 || c.spin > 1000000) {
+	act_pool_config c = cfg ? *cfg : (act_pool_config){0, 0, -1, 0};
+	if (c.workers > 1024 || c.batch > 1000000 || c.spin > 1000000 ||
+	    (c.stack_bytes && c.stack_bytes < 2 * ACT_POOL_STACK_RESERVE)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -595,6 +604,7 @@ act_pool *act_pool_create(const act_pool_config *cfg)
 	p->nworkers = c.workers ? c.workers : nproc();
 	p->batch = MBX_MUTANT(15) ? UINT32_MAX : c.batch ? c.batch : ACT_POOL_BATCH; /* mutant 15: no batch limit */
 	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
+	p->stack_bytes = c.stack_bytes ? c.stack_bytes : ACT_POOL_STACK;
 	pthread_mutex_init(&p->inj_mu, NULL);
 	p->w = calloc(p->nworkers, sizeof *p->w);
 	if (!p->w) {
@@ -616,15 +626,22 @@ act_pool *act_pool_create(const act_pool_config *cfg)
 		w->pool = p;
 		p->w[i] = w;
 	}
+	/* the stack is reserved address space: pages are touched only by deep
+	 * helping chains (see act_pool_config.stack_bytes) */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	int se = pthread_attr_setstacksize(&attr, p->stack_bytes);
 	for (unsigned i = 0; i < p->nworkers; i++) {
-		int e = pthread_create(&p->w[i]->thread, NULL, worker_main, p->w[i]);
+		int e = se ? se : pthread_create(&p->w[i]->thread, &attr, worker_main, p->w[i]);
 		if (e) {
+			pthread_attr_destroy(&attr);
 			stop_workers(p, i);
 			pool_free(p);
 			errno = e;
 			return NULL;
 		}
 	}
+	pthread_attr_destroy(&attr);
 	return p;
 }
 
@@ -637,7 +654,7 @@ void act_pool_destroy(act_pool *p)
 		abort();
 	}
 	/* Actors that were stopped may still be finishing their last turn. */
-	int64_t deadline = mbx_now_ns() + 10 * INT64_C(1000000000);
+	int64_t deadline = mbx_deadline_ns(10 * INT64_C(1000000000));
 	while (atomic_load(&p->live) > 0 && mbx_now_ns() < deadline) {
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);

@@ -49,10 +49,13 @@ bool pool_i_wake(act_pool *p, pool_task *t);
  * an unrelated one: a nested turn that itself waited on the actor below it
  * on this stack would deadlock (it cannot return until that actor runs, and
  * that actor cannot run until it returns). The waited-for relation is
- * acyclic unless the program deadlocks in thread mode too. False when not
- * on a worker of p, t is not queued, or the depth limit is reached: the
- * caller then naps briefly and looks again. */
-bool pool_i_help(act_pool *p, pool_task *t);
+ * acyclic unless the program deadlocks in thread mode too. The nested turn
+ * runs on this worker's stack: it is refused (POOL_HELP_TOO_DEEP) when less
+ * than ACT_POOL_STACK_RESERVE would be left, and the caller gives up the
+ * wait with ACT_EDEPTH. POOL_HELP_NONE: not on a worker of p, or t not
+ * queued where this worker can take it: the caller naps and looks again. */
+typedef enum { POOL_HELP_NONE = 0, POOL_HELP_RAN, POOL_HELP_TOO_DEEP } pool_help;
+pool_help pool_i_help(act_pool *p, pool_task *t);
 /* Inside a handler about to wait (for anything): moves this worker's next
  * slot, which no other worker can take from, to its stealable queue. A task
  * left there would be stranded for the whole wait (it may be the one that

@@ -154,14 +154,16 @@ static act_i_verdict hook_failed(void *ctx, const mbx_msg *msg, const char *reas
 	return ACT_I_RESTART;
 }
 
-static void hook_restart(void *ctx, void **state)
+static bool hook_restart(void *ctx, void **state)
 {
 	sup_child *c = ctx;
 	pthread_mutex_lock(&c->sup->mu);
 	int closing = c->sup->closing;
 	pthread_mutex_unlock(&c->sup->mu);
-	if (!closing)
-		renew_state(c, state, 0);
+	if (closing)
+		return false; /* the old state stays, already started */
+	renew_state(c, state, 0);
+	return true;
 }
 
 /* Supervisor thread: may one more restart happen now? */

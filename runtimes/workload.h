@@ -21,6 +21,10 @@ typedef struct wl_config {
 	act_pool *pool;         /* NULL: thread per actor; else pooled on it */
 } wl_config;
 
+/* The actor backends' ask timeout: far beyond any healthy answer, so a hang
+ * becomes a CHECK failure instead of a stuck test or benchmark. */
+#define WL_ASK_NS (30 * INT64_C(1000000000))
+
 enum { WL_OK = 0, WL_INSUFFICIENT = 1, WL_NOTFOUND = 2, WL_ERROR = 3 };
 
 /* ---- bank: accounts with deposit, withdraw, balance, atomic transfer ----

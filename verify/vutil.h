@@ -30,10 +30,9 @@
 typedef struct { uint64_t s; } v_rng;
 static inline uint64_t v_next(v_rng *r)
 {
-	uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
+	uint64_t x = r->s;
+	r->s += UINT64_C(0x9e3779b97f4a7c15); /* splitmix64's stream */
+	return mbx_mix64(x);
 }
 static inline uint64_t v_below(v_rng *r, uint64_t n) { return n ? v_next(r) % n : 0; }
 

@@ -391,9 +391,7 @@ static mbx_status fifo_pop(mbx *m, mbx_msg *out) { return fifo_pop_until(m, out,
 static mbx_status fifo_try_pop(mbx *m, mbx_msg *out) { return fifo_pop_until(m, out, 0); }
 static mbx_status fifo_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	if (ns <= 0)
-		return fifo_pop_until(m, out, 0);
-	return fifo_pop_until(m, out, mbx_now_ns() + ns);
+	return fifo_pop_until(m, out, mbx_deadline_ns(ns));
 }
 
 static void fifo_close(mbx *m)

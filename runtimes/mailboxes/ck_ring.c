@@ -311,9 +311,7 @@ static mbx_status ring_pop(mbx *m, mbx_msg *out) { return ring_pop_until(m, out,
 static mbx_status ring_try_pop(mbx *m, mbx_msg *out) { return ring_pop_until(m, out, 0); }
 static mbx_status ring_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	if (ns <= 0)
-		return ring_pop_until(m, out, 0);
-	return ring_pop_until(m, out, mbx_now_ns() + ns);
+	return ring_pop_until(m, out, mbx_deadline_ns(ns));
 }
 
 static void ring_close(mbx *m)

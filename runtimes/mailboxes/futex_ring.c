@@ -247,7 +247,7 @@ static mbx_status fr_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, -1)
 static mbx_status fr_try_pop(mbx *m, mbx_msg *out) { return fr_pop_until(m, out, 0); }
 static mbx_status fr_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	return fr_pop_until(m, out, mbx_i_deadline(ns));
+	return fr_pop_until(m, out, mbx_deadline_ns(ns));
 }
 
 static void fr_close(mbx *m)

@@ -170,10 +170,7 @@ static mbx_status mutex_pop(mbx *m, mbx_msg *out) { return mutex_pop_until(m, ou
 static mbx_status mutex_try_pop(mbx *m, mbx_msg *out) { return mutex_pop_until(m, out, 0); }
 static mbx_status mutex_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	if (ns <= 0)
-		return mutex_pop_until(m, out, 0);
-	mbx_status st = mutex_pop_until(m, out, mbx_now_ns() + ns);
-	return st;
+	return mutex_pop_until(m, out, mbx_deadline_ns(ns));
 }
 
 static void mutex_close(mbx *m)

@@ -335,7 +335,7 @@ static mbx_status vy_try_pop(mbx *m, mbx_msg *out)
 static mbx_status vy_pop(mbx *m, mbx_msg *out) { return vy_pop_until((vy_queue *)m, out, -1); }
 static mbx_status vy_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	return vy_pop_until((vy_queue *)m, out, mbx_i_deadline(ns));
+	return vy_pop_until((vy_queue *)m, out, mbx_deadline_ns(ns));
 }
 
 static void vy_close(mbx *m)

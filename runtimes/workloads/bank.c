@@ -11,7 +11,6 @@
 
 /* Internal asks are never expected to time out: a generous bound turns a
  * hang into a CHECK failure instead of a stuck test. */
-#define BANK_ASK_NS (30LL * 1000000000LL)
 
 enum {
 	BANK_DEPOSIT = 1, /* send: balance += a */
@@ -78,7 +77,7 @@ static act_options options_of(const wl_config *cfg)
 static uint64_t ask_ok(act_ref to, uint32_t tag, uint64_t a, uint64_t b)
 {
 	mbx_msg req = {.tag = tag, .a = a, .b = b}, rep;
-	int e = act_ask(to, &req, &rep, BANK_ASK_NS);
+	int e = act_ask(to, &req, &rep, WL_ASK_NS);
 	CHECK_EQ(e, ACT_OK);
 	return rep.a;
 }

@@ -6,16 +6,14 @@
 
 #include "actor.h"
 #include "check.h"
+#include "mbx_sync.h"
 #include "workload.h"
 
 enum { BC_PUBLISH = 1 }; /* seq = message number, a = payload */
 
 static uint64_t bc_payload(uint64_t seq)
 {
-	uint64_t x = seq + 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
+	return mbx_mix64(seq);
 }
 
 typedef struct sub_state {

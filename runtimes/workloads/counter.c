@@ -9,7 +9,6 @@
 #include "check.h"
 #include "workload.h"
 
-#define COUNTER_ASK_NS (30LL * 1000000000LL) /* a hang becomes a CHECK failure */
 
 enum { COUNTER_ADD = 1, COUNTER_GET };
 
@@ -77,7 +76,7 @@ static void counter_add(wl_counter *c, uint64_t n)
 static uint64_t counter_get(wl_counter *c)
 {
 	mbx_msg req = {.tag = COUNTER_GET}, rep;
-	CHECK_EQ(act_ask(c->ref, &req, &rep, COUNTER_ASK_NS), ACT_OK);
+	CHECK_EQ(act_ask(c->ref, &req, &rep, WL_ASK_NS), ACT_OK);
 	return rep.a;
 }
 

@@ -11,7 +11,6 @@
 #include "check.h"
 #include "workload.h"
 
-#define KV_ASK_NS (30LL * 1000000000LL) /* a hang becomes a CHECK failure */
 
 enum {
 	KV_SET = 1, /* send: a = key, b = value */
@@ -104,7 +103,7 @@ static void kv_destroy(wl_kv *kv)
 static uint64_t kv_ask(wl_kv *kv, uint32_t tag, uint64_t key, uint64_t *b)
 {
 	mbx_msg req = {.tag = tag, .a = key}, rep;
-	CHECK_EQ(act_ask(kv->ref, &req, &rep, KV_ASK_NS), ACT_OK);
+	CHECK_EQ(act_ask(kv->ref, &req, &rep, WL_ASK_NS), ACT_OK);
 	if (b)
 		*b = rep.b;
 	return rep.a;

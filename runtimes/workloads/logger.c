@@ -7,6 +7,7 @@
 
 #include "actor.h"
 #include "check.h"
+#include "mbx_sync.h"
 #include "workload.h"
 
 enum {
@@ -18,10 +19,7 @@ enum {
  * the count right; a mixed payload does not. */
 static uint64_t log_payload(uint32_t worker, uint64_t seq)
 {
-	uint64_t x = ((uint64_t)worker << 40) ^ seq ^ 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
+	return mbx_mix64(((uint64_t)worker << 40) ^ seq);
 }
 
 typedef struct logger_state {

@@ -12,7 +12,6 @@
 #include "check.h"
 #include "workload.h"
 
-#define WC_ASK_NS (30LL * 1000000000LL) /* a hang becomes a CHECK failure */
 
 enum {
 	WC_ADD = 1, /* ask: a = (const char *) word, b = length; reply a = new count */
@@ -148,14 +147,14 @@ uint64_t wordcount_add(wl_wordcount *w, const char *word)
 	size_t len = strlen(word);
 	CHECK_LE(len, CK_HT_KEY_LENGTH); /* ck_ht keys carry a 16-bit length */
 	mbx_msg req = {.tag = WC_ADD, .a = (uint64_t)(uintptr_t)word, .b = len}, rep;
-	CHECK_EQ(act_ask(w->ref, &req, &rep, WC_ASK_NS), ACT_OK);
+	CHECK_EQ(act_ask(w->ref, &req, &rep, WL_ASK_NS), ACT_OK);
 	return rep.a;
 }
 
 size_t wordcount_get_counts(wl_wordcount *w, wc_entry **out)
 {
 	mbx_msg req = {.tag = WC_GET}, rep;
-	CHECK_EQ(act_ask(w->ref, &req, &rep, WC_ASK_NS), ACT_OK);
+	CHECK_EQ(act_ask(w->ref, &req, &rep, WL_ASK_NS), ACT_OK);
 	*out = (wc_entry *)(uintptr_t)rep.a;
 	return (size_t)rep.b;
 }
