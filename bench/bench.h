@@ -1,6 +1,7 @@
 /* bench.h: the C side of mailroom-bench: case and scenario types, the run
- * that the one generic timed loop (bn_run_case) hands every scenario, and
- * the helpers scenarios share. The C API over benchmark::State is in shim.h. */
+ * that the one generic loop (harness.c's bn_run_begin/body/end) hands every
+ * scenario, and the helpers scenarios share. What the Google Benchmark shim
+ * on top may call is in harness.h. */
 #ifndef MAILROOM_BENCH_H
 #define MAILROOM_BENCH_H
 
@@ -12,7 +13,7 @@
 #include <sys/resource.h>
 
 #include "hist.h"
-#include "shim.h"
+#include "harness.h"
 #include "mailbox.h"
 #include "mbx_sync.h"
 #include "workload.h"
@@ -21,7 +22,7 @@
 typedef struct bn_run bn_run;
 
 /* One scenario = three C functions, written once and parametrised by the
- * case (mailbox ops, backend, sweep values). bn_run_case calls setup (untimed),
+ * case (mailbox ops, backend, sweep values). bn_run_begin calls setup (untimed),
  * body once inside the timed region with the run's whole iteration count
  * r->n, and finish (untimed: stop threads, check, free) even when setup or
  * body failed. Failures go through bn_fail, never assert/abort.
@@ -31,7 +32,7 @@ typedef struct bn_run bn_run;
  * loops poll bn_failed need none. */
 typedef struct bn_scenario {
 	const char *name;
-	size_t ctx_size; /* scenario state, zeroed by bn_run_case, in r->ctx */
+	size_t ctx_size; /* scenario state, zeroed by the harness, in r->ctx */
 	bool manual_time; /* body adds to r->manual_ns; reported as the time */
 	void (*setup)(bn_run *r);
 	void (*body)(bn_run *r);
@@ -46,29 +47,58 @@ typedef struct bn_scenario {
 enum { BN_PIN_NONE = 0, BN_PIN_SAME, BN_PIN_DIFF };
 enum { BN_CALL_DIRECT = 0, BN_CALL_TABLE };
 enum { BN_PROBE_SPIN = 0, BN_PROBE_FUTEX };
+enum { BN_SLOT_FUTEX = 0, BN_SLOT_CONDVAR, BN_SLOT_CONDVAR_SPIN }; /* oneshot's reply slots */
 /* Execution mode of the case's actors (actor.h): a thread per actor, or
- * tasks on one act_pool that bn_run_case creates around setup..finish. */
+ * tasks on one act_pool that the harness creates around setup..finish. */
 enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 #define BN_CAP_NONE MBX_UNBOUNDED /* "cap:none": the kind runs unbounded */
 
-/* A registered benchmark: its name and everything its scenario needs. Only
- * the fields of its own scenario are meaningful. */
+/* A registered benchmark: its name and everything its scenario needs. The
+ * parameters are one named member per scenario, each read only by its own
+ * scenario (zero in every other case). */
 struct bn_case {
 	char name[160];
 	const bn_scenario *sc;
 	const mbx_ops *mbx;        /* mailbox kind (mailbox/actor scenarios, actor backend) */
 	const wl_backend *backend; /* bank/counter/kv */
-	int pin;                   /* BN_PIN_* (pingpong) */
-	int call;                  /* BN_CALL_* (vtable) */
-	int probe;                 /* BN_PROBE_* (limit); oneshot: the slot kind */
-	uint32_t producers;        /* fanin */
-	uint32_t cap;              /* mailbox capacity, BN_CAP_NONE, or 0 = the kind's default */
-	uint32_t burst;            /* burst size; supervision: crash every <burst> messages */
-	int32_t spin;              /* -1 = the kind's default */
-	uint32_t accounts, clients, read_pct;
-	int mode;                  /* BN_MODE_* (actor scenarios, actor backend) */
-	uint32_t actors, count;    /* savina/memory: actors, and the run's size (per scenario) */
-	bool client_actors;        /* bank: the clients are actors too (clients_as:actors) */
+	int mode;                  /* BN_MODE_* (bank/counter/kv, savina_*, memory_idle) */
+	struct {
+		int pin; /* BN_PIN_* */
+	} pingpong;
+	struct {
+		uint32_t producers, cap; /* cap: a capacity or BN_CAP_NONE */
+	} fanin;
+	struct {
+		uint32_t cap, size; /* messages per burst */
+	} burst;
+	struct {
+		int32_t spin; /* the consumer's spin budget; -1: the kind's default */
+	} idle_wakeup;
+	struct {
+		uint32_t accounts, clients;
+		bool client_actors; /* the clients are actors too (clients_as:actors) */
+	} bank;
+	struct {
+		uint32_t clients;
+	} counter;
+	struct {
+		uint32_t read_pct, clients;
+	} kv;
+	struct {
+		int probe; /* BN_PROBE_* */
+	} limit;
+	struct {
+		int call; /* BN_CALL_* */
+	} vtable;
+	struct {
+		uint32_t crash_every; /* crash-laden stream: the child crashes on every k-th message */
+	} supervision;
+	struct {
+		int slot; /* BN_SLOT_* */
+	} oneshot;
+	struct {
+		uint32_t actors, size; /* savina_* and memory_idle: actors, and one run's size */
+	} savina;
 };
 
 /* ---- one run of one case ---- */
@@ -111,7 +141,7 @@ void bn_set_counter(bn_run *r, const char *name, double value);
 /* Records the first failure (any thread); the case then reports an error
  * instead of a speed. bn_failed is a relaxed hint for loops. */
 void bn_fail(bn_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline bool bn_failed(bn_run *r)
+static inline bool bn_failed(const bn_run *r)
 {
 	/* relaxed: only tells a loop to stop early; the message itself is
 	 * published by bn_err.mu (or by the join that precedes reading it) */
@@ -134,16 +164,13 @@ static inline void bn_lap(bn_run *r)
 void bn_exclude_begin(bn_run *r);
 void bn_exclude_end(bn_run *r);
 
-/* Restart the lap clock (after untimed work inside body). */
-static inline void bn_lap_reset(bn_run *r) { r->lap = mbx_now_ns(); }
-
 /* ---- helpers shared by the scenarios (harness.c) ---- */
 
 /* CPUs this process may run on (sched_getaffinity at start-up, before any
  * pinning); bn_nproc() is their count, what nproc(1) prints. */
 int bn_nproc(void);
 int bn_cpu(int i); /* i-th allowed CPU */
-/* Pins the calling thread; bn_run_case restores the main thread's mask. */
+/* Pins the calling thread; bn_run_end restores the main thread's mask. */
 int bn_pin_self(int cpu);
 
 /* A count-down latch on a mutex + condvar: waiters sleep, never spin. */

@@ -1,7 +1,9 @@
 /* enumerate.c: the case table, built in C: scenarios x mailbox table (or
  * workload backends) x sweep values. Quick values are always registered;
  * the --full-only ones when MAILROOM_BENCH_FULL=1 (see shim.cc). Names are
- * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe). */
+ * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe);
+ * cases that run actors in either mode (bank, counter, kv, savina_*,
+ * memory_idle) name it right after the impl: scenario/impl/mode:<m>/... */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,11 +79,11 @@ static void mailbox_cases(emitter *e, bool full)
 	sweep prod = FANIN_PRODUCERS, bursts = BURST_CAPS;
 	for (size_t k = 0; mbx_table[k]; k++) {
 		const mbx_ops *o = mbx_table[k];
-		bn_case base = {.mbx = o, .spin = -1};
+		bn_case base = {.mbx = o};
 		for (int pin = BN_PIN_NONE; pin <= BN_PIN_DIFF; pin++) {
 			bn_case c = base;
 			c.sc = &bn_sc_pingpong;
-			c.pin = pin;
+			c.pingpong.pin = pin;
 			emit(e, c, "pingpong/%s/pin:%s", o->name, pin_name[pin]);
 		}
 		size_t ncaps = caps_of(o, caps);
@@ -89,10 +91,10 @@ static void mailbox_cases(emitter *e, bool full)
 			for (size_t i = 0; i < ncaps; i++) {
 				bn_case c = base;
 				c.sc = &bn_sc_fanin;
-				c.producers = prod.v[p];
-				c.cap = caps[i];
-				emit(e, c, "fanin/%s/P:%u/cap:%s", o->name, (unsigned)c.producers,
-				     cap_str(c.cap, cb, sizeof cb));
+				c.fanin.producers = prod.v[p];
+				c.fanin.cap = caps[i];
+				emit(e, c, "fanin/%s/P:%u/cap:%s", o->name, (unsigned)c.fanin.producers,
+				     cap_str(c.fanin.cap, cb, sizeof cb));
 			}
 		bn_case ask = base;
 		ask.sc = &bn_sc_ask;
@@ -101,43 +103,45 @@ static void mailbox_cases(emitter *e, bool full)
 			for (size_t b = 0; b < sweep_len(bursts, full); b++) {
 				bn_case c = base;
 				c.sc = &bn_sc_burst;
-				c.cap = caps[i];
-				c.burst = bursts.v[b];
-				if (c.cap != BN_CAP_NONE && c.cap != c.burst)
+				c.burst.cap = caps[i];
+				c.burst.size = bursts.v[b];
+				if (c.burst.cap != BN_CAP_NONE && c.burst.cap != c.burst.size)
 					continue; /* bounded: a burst fills exactly the capacity */
-				emit(e, c, "burst/%s/cap:%s/n:%u", o->name, cap_str(c.cap, cb, sizeof cb),
-				     (unsigned)c.burst);
+				emit(e, c, "burst/%s/cap:%s/n:%u", o->name, cap_str(c.burst.cap, cb, sizeof cb),
+				     (unsigned)c.burst.size);
 			}
 		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++) {
 			bn_case c = base;
 			c.sc = &bn_sc_idle_wakeup;
-			c.spin = s ? 0 : -1;
+			c.idle_wakeup.spin = s ? 0 : -1;
 			emit(e, c, "idle_wakeup/%s/spin:%s", o->name, s ? "0" : "default");
 		}
 	}
 }
 
+static const char *const mode_name[] = {"thread", "pool"}; /* BN_MODE_*: the mode:<m> name part */
+
 /* Workload impls: the actor backend once per mailbox and mode, each
- * shared-state backend once as shared:<name>. fn emits the sweep for one
- * impl; sfx ends its names. Thread-mode names carry no mode part (they were
- * there before the pool: result files stay comparable); pooled ones end in
- * /mode:pool. */
+ * shared-state backend once as shared:<name> (its clients are threads:
+ * mode:thread). fn emits the sweep for one impl; `impl` is the name's
+ * "<impl>/mode:<m>" part. */
 static void for_each_impl(emitter *e, bool full, bool (*offers)(const wl_backend *),
-                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl, const char *sfx))
+                          void (*fn)(emitter *e, bool full, bn_case base, const char *impl))
 {
-	char impl[64];
+	char impl[96];
 	for (size_t b = 0; wl_backends[b]; b++) {
 		const wl_backend *be = wl_backends[b];
 		if (!offers(be))
 			continue;
 		if (be->is_actor) {
 			for (size_t k = 0; mbx_table[k]; k++)
-				for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
-					fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .spin = -1, .mode = m},
-					   mbx_table[k]->name, m == BN_MODE_POOL ? "/mode:pool" : "");
+				for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++) {
+					snprintf(impl, sizeof impl, "%s/mode:%s", mbx_table[k]->name, mode_name[m]);
+					fn(e, full, (bn_case){.backend = be, .mbx = mbx_table[k], .mode = m}, impl);
+				}
 		} else {
-			snprintf(impl, sizeof impl, "shared:%s", be->name);
-			fn(e, full, (bn_case){.backend = be, .spin = -1}, impl, "");
+			snprintf(impl, sizeof impl, "shared:%s/mode:%s", be->name, mode_name[BN_MODE_THREAD]);
+			fn(e, full, (bn_case){.backend = be, .mode = BN_MODE_THREAD}, impl);
 		}
 	}
 }
@@ -146,48 +150,48 @@ static bool offers_bank(const wl_backend *b) { return b->bank != NULL; }
 static bool offers_counter(const wl_backend *b) { return b->counter != NULL; }
 static bool offers_kv(const wl_backend *b) { return b->kv != NULL; }
 
-static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void bank_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep acc = BANK_ACCOUNTS, cl = CLIENTS;
 	c.sc = &bn_sc_bank;
 	for (size_t a = 0; a < sweep_len(acc, full); a++)
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
-			c.accounts = acc.v[a];
-			c.clients = cl.v[k];
-			emit(e, c, "bank/%s/accounts:%u/clients:%u%s", impl, (unsigned)c.accounts,
-			     (unsigned)c.clients, sfx);
+			c.bank.accounts = acc.v[a];
+			c.bank.clients = cl.v[k];
+			emit(e, c, "bank/%s/accounts:%u/clients:%u", impl, (unsigned)c.bank.accounts,
+			     (unsigned)c.bank.clients);
 		}
 	/* The actor program written as actors all the way: the clients are
 	 * actors in the same mode (one transfer per message), so the pooled
 	 * mode runs the whole exchange on its workers. */
 	if (c.backend->is_actor) {
-		c.accounts = 2;
-		c.clients = 4;
-		c.client_actors = true;
-		emit(e, c, "bank/%s/accounts:2/clients:4/clients_as:actors%s", impl, sfx);
+		c.bank.accounts = 2;
+		c.bank.clients = 4;
+		c.bank.client_actors = true;
+		emit(e, c, "bank/%s/accounts:2/clients:4/clients_as:actors", impl);
 	}
 }
 
-static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void counter_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep cl = CLIENTS;
 	c.sc = &bn_sc_counter;
 	for (size_t k = 0; k < sweep_len(cl, full); k++) {
-		c.clients = cl.v[k];
-		emit(e, c, "counter/%s/clients:%u%s", impl, (unsigned)c.clients, sfx);
+		c.counter.clients = cl.v[k];
+		emit(e, c, "counter/%s/clients:%u", impl, (unsigned)c.counter.clients);
 	}
 }
 
-static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl, const char *sfx)
+static void kv_sweep(emitter *e, bool full, bn_case c, const char *impl)
 {
 	sweep rd = KV_READ_PCT, cl = CLIENTS;
 	c.sc = &bn_sc_kv;
 	for (size_t p = 0; p < sweep_len(rd, full); p++)
 		for (size_t k = 0; k < sweep_len(cl, full); k++) {
-			c.read_pct = rd.v[p];
-			c.clients = cl.v[k];
-			emit(e, c, "kv/%s/read:%u/clients:%u%s", impl, (unsigned)c.read_pct,
-			     (unsigned)c.clients, sfx);
+			c.kv.read_pct = rd.v[p];
+			c.kv.clients = cl.v[k];
+			emit(e, c, "kv/%s/read:%u/clients:%u", impl, (unsigned)c.kv.read_pct,
+			     (unsigned)c.kv.clients);
 		}
 }
 
@@ -205,7 +209,7 @@ typedef struct savina_def {
 	const bn_scenario *sc;
 	const char *key;    /* the size's name part */
 	uint32_t actors[2]; /* [mode]: a fixed actor count, named "actors:"; 0: none */
-	sweep count[2];     /* [mode]: the size of one run */
+	sweep size[2];      /* [mode]: the size of one run */
 } savina_def;
 
 static bool savina_quick_kind(const mbx_ops *o)
@@ -215,7 +219,6 @@ static bool savina_quick_kind(const mbx_ops *o)
 
 static void savina_cases(emitter *e, bool full)
 {
-	static const char *const mode_name[] = {"thread", "pool"};
 	const savina_def defs[] = {
 		/* round trips */
 		{&bn_sc_sav_pingpong, "n", {0, 0}, {SWEEP(1, 4000, 40000), SWEEP(1, 40000)}},
@@ -242,15 +245,15 @@ static void savina_cases(emitter *e, bool full)
 			if (!full && !savina_quick_kind(o) && f->sc != &bn_sc_memory_idle) /* memory: cheap, every kind */
 				continue;
 			for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
-				for (size_t i = 0; i < sweep_len(f->count[m], full); i++) {
-					bn_case c = {.sc = f->sc, .mbx = o, .spin = -1, .mode = m};
-					c.count = f->count[m].v[i];
-					c.actors = f->actors[m] ? f->actors[m] : c.count;
+				for (size_t i = 0; i < sweep_len(f->size[m], full); i++) {
+					bn_case c = {.sc = f->sc, .mbx = o, .mode = m};
+					c.savina.size = f->size[m].v[i];
+					c.savina.actors = f->actors[m] ? f->actors[m] : c.savina.size;
 					if (f->actors[m])
-						snprintf(params, sizeof params, "/actors:%u/%s:%u", (unsigned)c.actors, f->key,
-						         (unsigned)c.count);
+						snprintf(params, sizeof params, "/actors:%u/%s:%u", (unsigned)c.savina.actors, f->key,
+						         (unsigned)c.savina.size);
 					else
-						snprintf(params, sizeof params, "/%s:%u", f->key, (unsigned)c.count);
+						snprintf(params, sizeof params, "/%s:%u", f->key, (unsigned)c.savina.size);
 					emit(e, c, "%s/%s/mode:%s%s", f->sc->name, o->name, mode_name[m], params);
 				}
 		}
@@ -268,21 +271,24 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	savina_cases(&e, full);
 	for (size_t k = 0; mbx_table[k]; k++) { /* supervision: restart latency, crash-laden stream */
 		const mbx_ops *o = mbx_table[k];
-		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o, .spin = -1}, "supervision/%s/restart", o->name);
-		emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .spin = -1, .burst = 1000},
-		     "supervision/%s/crash_every:1000", o->name);
-		emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .spin = -1, .burst = 10000},
-		     "supervision/%s/crash_every:10000", o->name);
+		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o}, "supervision/%s/restart", o->name);
+		for (uint32_t k = 1000; k <= 10000; k *= 10)
+			emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .supervision.crash_every = k},
+			     "supervision/%s/crash_every:%u", o->name, (unsigned)k);
 	}
-	static const char *const slot_name[] = {"futex", "condvar", "condvar_spin"};
-	for (int k = 0; k < 3; k++) /* the reply slot of act_ask, alone (scen_oneshot.c) */
-		emit(&e, (bn_case){.sc = &bn_sc_oneshot, .probe = k}, "oneshot/probe/slot:%s", slot_name[k]);
-	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_SPIN}, "limit/probe/spin");
-	emit(&e, (bn_case){.sc = &bn_sc_limit, .probe = BN_PROBE_FUTEX}, "limit/probe/futex");
+	static const struct {
+		int slot;
+		const char *name;
+	} slots[] = {{BN_SLOT_FUTEX, "futex"}, {BN_SLOT_CONDVAR, "condvar"}, {BN_SLOT_CONDVAR_SPIN, "condvar_spin"}};
+	for (size_t k = 0; k < sizeof slots / sizeof slots[0]; k++) /* the reply slot of act_ask, alone */
+		emit(&e, (bn_case){.sc = &bn_sc_oneshot, .oneshot.slot = slots[k].slot}, "oneshot/probe/slot:%s",
+		     slots[k].name);
+	emit(&e, (bn_case){.sc = &bn_sc_limit, .limit.probe = BN_PROBE_SPIN}, "limit/probe/spin");
+	emit(&e, (bn_case){.sc = &bn_sc_limit, .limit.probe = BN_PROBE_FUTEX}, "limit/probe/futex");
 	if (mbx_find("futex_ring")) {
-		emit(&e, (bn_case){.sc = &bn_sc_vtable, .call = BN_CALL_DIRECT},
+		emit(&e, (bn_case){.sc = &bn_sc_vtable, .vtable.call = BN_CALL_DIRECT},
 		     "vtable/futex_ring/call:direct");
-		emit(&e, (bn_case){.sc = &bn_sc_vtable, .call = BN_CALL_TABLE},
+		emit(&e, (bn_case){.sc = &bn_sc_vtable, .vtable.call = BN_CALL_TABLE},
 		     "vtable/futex_ring/call:table");
 	}
 }

@@ -1,5 +1,5 @@
-/* harness.c: the one generic timed loop (bn_run_case) with its watchdog and
- * the counters every case exports, plus the shared helpers (CPU set, latch,
+/* harness.c: the one generic run (bn_run_begin/body/end, driven by shim.cc)
+ * with its watchdog and the counters every case exports, plus the shared helpers (CPU set, latch,
  * crew of threads) and the build/machine context, env switch and help. */
 #include <errno.h>
 #include <inttypes.h>
@@ -278,113 +278,146 @@ void bn_exclude_end(bn_run *r)
 const char *bn_case_name(const bn_case *c) { return c->name; }
 bool bn_case_manual_time(const bn_case *c) { return c->sc->manual_time; }
 
-void bn_run_case(bn_state *st, const bn_case *c)
+/* The run state behind bn_run_begin/body/end (bn_run in bench.h is what the
+ * scenarios see; the rest is the harness's own). */
+typedef struct run_state {
+	bn_run r; /* first: bn_run_begin hands out &run_state.r */
+	cpu_set_t saved;
+	bool have_saved, set_up, ran;
+	struct rusage ru0, ru1;
+	int64_t w0, w1;
+	act_pool_stats ps0, ps1;
+} run_state;
+
+bn_run *bn_run_begin(const bn_case *c, int64_t n)
 {
-	bn_run r;
-	memset(&r, 0, sizeof r);
-	r.c = c;
-	r.n = bn_max_iterations(st);
-	r.items = r.n;
-	r.threads = 1;
-	CHECK_EQ(pthread_mutex_init(&r.err.mu, NULL), 0);
-	atomic_init(&r.err.set, 0);
-	r.hist = calloc(1, sizeof *r.hist);
+	run_state *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	bn_run *r = &s->r;
+	r->c = c;
+	r->n = n;
+	r->items = n;
+	r->threads = 1;
+	CHECK_EQ(pthread_mutex_init(&r->err.mu, NULL), 0);
+	atomic_init(&r->err.set, 0);
+	r->hist = calloc(1, sizeof *r->hist);
 	/* cache-line aligned: scenario states keep contended fields apart */
 	size_t ctx_size = (c->sc->ctx_size + MBX_CACHELINE - 1) / MBX_CACHELINE * MBX_CACHELINE;
-	r.ctx = aligned_alloc(MBX_CACHELINE, ctx_size ? ctx_size : MBX_CACHELINE);
-	if (r.ctx)
-		memset(r.ctx, 0, ctx_size);
-	cpu_set_t saved;
-	bool have_saved = pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) == 0;
-
-	struct rusage ru0, ru1;
-	int64_t w0 = 0, w1 = 0;
-	bool ran = false, set_up = false;
-	act_pool_stats ps0 = {0}, ps1 = {0};
-	if (!r.hist || !r.ctx) {
-		bn_fail(&r, "out of memory");
+	r->ctx = aligned_alloc(MBX_CACHELINE, ctx_size ? ctx_size : MBX_CACHELINE);
+	if (r->ctx)
+		memset(r->ctx, 0, ctx_size);
+	s->have_saved = pthread_getaffinity_np(pthread_self(), sizeof s->saved, &s->saved) == 0;
+	if (!r->hist || !r->ctx) {
+		bn_fail(r, "out of memory");
 	} else if (c->mode == BN_MODE_POOL &&
-	           !(r.pool = act_pool_create(&(act_pool_config){.workers = 0, .batch = 0, .spin = -1}))) {
-		bn_fail(&r, "act_pool_create (nproc workers): %s", strerror(errno));
+	           !(r->pool = act_pool_create(&(act_pool_config){.workers = 0, .batch = 0, .spin = -1}))) {
+		bn_fail(r, "act_pool_create (nproc workers): %s", strerror(errno));
 	} else {
-		c->sc->setup(&r);
-		set_up = true;
-		if (r.pool)
-			r.threads += act_pool_workers(r.pool); /* setup counts the threads it starts */
+		c->sc->setup(r);
+		s->set_up = true;
+		if (r->pool)
+			r->threads += act_pool_workers(r->pool); /* setup counts the threads it starts */
 	}
-	if (!bn_failed(&r)) {
-		/* One batch of the whole iteration count: body runs once, its own
-		 * loop does the items, and nothing per item crosses into C++. */
-		watchdog wd;
-		watchdog_start(&wd, &r); /* sleeps in the kernel: no CPU, no context switch */
-		while (bn_keep_running_batch(st, r.n)) {
-			if (r.pool)
-				ps0 = act_pool_get_stats(r.pool);
-			getrusage(RUSAGE_SELF, &ru0);
-			w0 = mbx_now_ns();
-			r.lap = w0;
-			c->sc->body(&r);
-			w1 = mbx_now_ns();
-			getrusage(RUSAGE_SELF, &ru1);
-			if (r.pool)
-				ps1 = act_pool_get_stats(r.pool);
-			if (c->sc->manual_time)
-				bn_set_iteration_time(st, (double)r.manual_ns * 1e-9);
-			ran = true;
-		}
-		watchdog_stop(&wd);
-	}
-	if (set_up)
-		c->sc->finish(&r); /* stops threads and checks: even after a failure */
-	if (r.pool)
-		act_pool_destroy(r.pool); /* finish has joined its actors */
-	if (have_saved)
-		pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+	return r;
+}
 
-	if (bn_failed(&r)) {
-		pthread_mutex_lock(&r.err.mu);
-		fprintf(stderr, "mailroom-bench: FAILED %s\n", r.err.msg);
-		bn_skip_with_error(st, r.err.msg);
-		pthread_mutex_unlock(&r.err.mu);
-	} else if (ran) {
-		double items = (double)(r.items > 0 ? r.items : 1);
-		double wall = (double)(w1 - w0);
-		double cpu = cpu_ns(&ru1) - cpu_ns(&ru0) - r.excluded_cpu_ns;
-		double csw = ctxsw(&ru1) - ctxsw(&ru0) - r.excluded_ctxsw;
-		bn_set_items_processed(st, r.items);
-		bn_counter(st, "cpu_util", wall > 0 ? cpu / wall : 0, BN_CTR_DEFAULT);
-		bn_counter(st, "cpu_ns_per_item", cpu / items, BN_CTR_DEFAULT);
-		bn_counter(st, "ctxsw_per_item", csw / items, BN_CTR_DEFAULT);
-		bn_counter(st, "threads", r.threads, BN_CTR_DEFAULT);
-		bn_counter(st, "oversubscribed", r.threads > (uint32_t)bn_nproc() ? 1 : 0, BN_CTR_DEFAULT);
-		if (r.hist->count) {
-			bn_counter(st, "p50_ns", (double)bn_hist_quantile(r.hist, 0.50), BN_CTR_DEFAULT);
-			bn_counter(st, "p99_ns", (double)bn_hist_quantile(r.hist, 0.99), BN_CTR_DEFAULT);
-			bn_counter(st, "p999_ns", (double)bn_hist_quantile(r.hist, 0.999), BN_CTR_DEFAULT);
-			bn_counter(st, "max_ns", (double)r.hist->max, BN_CTR_DEFAULT);
-		}
-		if (r.ns_per) {
-			char name[64];
-			snprintf(name, sizeof name, "ns_per_%s", r.ns_per);
-			double t = c->sc->manual_time ? (double)r.manual_ns : wall;
-			bn_counter(st, name, t / items, BN_CTR_DEFAULT);
-		}
-		if (r.pool) { /* the scheduler's work per item, over body only */
-			bn_counter(st, "turns_per_item", (double)(ps1.turns - ps0.turns) / items, BN_CTR_DEFAULT);
-			bn_counter(st, "steals_per_item", (double)(ps1.steals - ps0.steals) / items, BN_CTR_DEFAULT);
-			bn_counter(st, "injects_per_item", (double)(ps1.injects - ps0.injects) / items, BN_CTR_DEFAULT);
-			bn_counter(st, "parks_per_item", (double)(ps1.parks - ps0.parks) / items, BN_CTR_DEFAULT);
-			bn_counter(st, "wakes_per_item", (double)(ps1.wakes - ps0.wakes) / items, BN_CTR_DEFAULT);
-			bn_counter(st, "helps_per_item", (double)(ps1.helps - ps0.helps) / items, BN_CTR_DEFAULT);
-		}
-		for (int i = 0; i < r.nextra; i++)
-			bn_counter(st, r.extra[i].name, r.extra[i].value, BN_CTR_DEFAULT);
-		if (r.label[0])
-			bn_set_label(st, r.label);
+bool bn_run_ready(const bn_run *r) { return r && !bn_failed(r); }
+
+double bn_run_body(bn_run *r)
+{
+	run_state *s = (run_state *)r;
+	watchdog wd;
+	watchdog_start(&wd, r); /* sleeps in the kernel: no CPU, no context switch */
+	if (r->pool)
+		s->ps0 = act_pool_get_stats(r->pool);
+	getrusage(RUSAGE_SELF, &s->ru0);
+	s->w0 = mbx_now_ns();
+	r->lap = s->w0;
+	r->c->sc->body(r);
+	s->w1 = mbx_now_ns();
+	getrusage(RUSAGE_SELF, &s->ru1);
+	if (r->pool)
+		s->ps1 = act_pool_get_stats(r->pool);
+	watchdog_stop(&wd);
+	s->ran = true;
+	return r->c->sc->manual_time ? (double)r->manual_ns * 1e-9 : 0;
+}
+
+static void put(bn_outcome *out, const char *name, double value)
+{
+	CHECK_LT(out->ncounters, BN_MAX_COUNTERS); /* a bench bug, not a result */
+	snprintf(out->counter[out->ncounters].name, sizeof out->counter[0].name, "%s", name);
+	out->counter[out->ncounters++].value = value;
+}
+
+/* The counters every case exports, over body only. */
+static void report(run_state *s, bn_outcome *out)
+{
+	bn_run *r = &s->r;
+	const bn_case *c = r->c;
+	double items = (double)(r->items > 0 ? r->items : 1);
+	double wall = (double)(s->w1 - s->w0);
+	double cpu = cpu_ns(&s->ru1) - cpu_ns(&s->ru0) - r->excluded_cpu_ns;
+	double csw = ctxsw(&s->ru1) - ctxsw(&s->ru0) - r->excluded_ctxsw;
+	out->ran = true;
+	out->items = r->items;
+	put(out, "cpu_util", wall > 0 ? cpu / wall : 0);
+	put(out, "cpu_ns_per_item", cpu / items);
+	put(out, "ctxsw_per_item", csw / items);
+	put(out, "threads", r->threads);
+	put(out, "oversubscribed", r->threads > (uint32_t)bn_nproc() ? 1 : 0);
+	if (r->hist->count) {
+		put(out, "p50_ns", (double)bn_hist_quantile(r->hist, 0.50));
+		put(out, "p99_ns", (double)bn_hist_quantile(r->hist, 0.99));
+		put(out, "p999_ns", (double)bn_hist_quantile(r->hist, 0.999));
+		put(out, "max_ns", (double)r->hist->max);
 	}
-	pthread_mutex_destroy(&r.err.mu);
-	free(r.ctx);
-	free(r.hist);
+	if (r->ns_per) {
+		char name[64];
+		snprintf(name, sizeof name, "ns_per_%s", r->ns_per);
+		double t = c->sc->manual_time ? (double)r->manual_ns : wall;
+		put(out, name, t / items);
+	}
+	if (r->pool) { /* the scheduler's work per item, over body only */
+		const act_pool_stats *a = &s->ps0, *b = &s->ps1;
+		put(out, "turns_per_item", (double)(b->turns - a->turns) / items);
+		put(out, "steals_per_item", (double)(b->steals - a->steals) / items);
+		put(out, "injects_per_item", (double)(b->injects - a->injects) / items);
+		put(out, "parks_per_item", (double)(b->parks - a->parks) / items);
+		put(out, "wakes_per_item", (double)(b->wakes - a->wakes) / items);
+		put(out, "helps_per_item", (double)(b->helps - a->helps) / items);
+	}
+	for (int i = 0; i < r->nextra; i++)
+		put(out, r->extra[i].name, r->extra[i].value);
+	snprintf(out->label, sizeof out->label, "%s", r->label);
+}
+
+void bn_run_end(bn_run *r, const bn_case *c, bn_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!r) {
+		snprintf(out->error, sizeof out->error, "%s: out of memory for the run", c->name);
+		return;
+	}
+	run_state *s = (run_state *)r;
+	if (s->set_up)
+		c->sc->finish(r); /* stops threads and checks: even after a failure */
+	if (r->pool)
+		act_pool_destroy(r->pool); /* finish has joined its actors */
+	if (s->have_saved)
+		pthread_setaffinity_np(pthread_self(), sizeof s->saved, &s->saved);
+	if (bn_failed(r)) {
+		pthread_mutex_lock(&r->err.mu);
+		snprintf(out->error, sizeof out->error, "%s", r->err.msg);
+		pthread_mutex_unlock(&r->err.mu);
+	} else if (s->ran) {
+		report(s, out);
+	}
+	pthread_mutex_destroy(&r->err.mu);
+	free(r->ctx);
+	free(r->hist);
+	free(s);
 }
 
 /* ---- build and machine context ---- */
@@ -457,9 +490,10 @@ void bn_print_help(void)
 {
 	printf("\nmailroom-bench: actor-mailbox benchmarks (Google Benchmark flags above).\n"
 	       "  Names: scenario/impl/k:v/..., impl = a mailbox of the table, shared:<backend>,\n"
-	       "  or probe; list them with --benchmark_list_tests. Actor cases name their\n"
-	       "  execution mode: mode:pool runs the actors on one pool of nproc workers,\n"
-	       "  mode:thread (or no mode part: bank/counter/kv) a thread per actor.\n"
+	       "  or probe; list them with --benchmark_list_tests. The workloads (bank,\n"
+	       "  counter, kv), savina_* and memory_idle name their execution mode after the\n"
+	       "  impl: mode:pool runs the actors on one pool of nproc workers, mode:thread a\n"
+	       "  thread per actor (shared:* baselines: a thread per client, mode:thread).\n"
 	       "  savina_* are the Savina micro-benchmarks. Each case checks its own\n"
 	       "  results and reports an error instead of a speed when a check fails; the exit\n"
 	       "  status is then 1 (also 1 when the filter matches nothing, 2 on a bad flag).\n"

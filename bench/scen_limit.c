@@ -58,7 +58,7 @@ static void partner(bn_run *r, uint32_t idx, int64_t quota)
 	(void)quota;
 	limit_ctx *x = r->ctx;
 	for (uint64_t k = 0;; k++) {
-		if (r->c->probe == BN_PROBE_SPIN) {
+		if (r->c->limit.probe == BN_PROBE_SPIN) {
 			if (!spin_until(&x->line, 2 * k + 1, &x->stop))
 				return;
 			/* release: pairs with the main thread's acquire in spin_until */
@@ -96,7 +96,7 @@ static void limit_body(bn_run *r)
 	limit_ctx *x = r->ctx;
 	for (int64_t i = 0; i < r->n; i++) {
 		bool ok;
-		if (r->c->probe == BN_PROBE_SPIN) {
+		if (r->c->limit.probe == BN_PROBE_SPIN) {
 			/* release/acquire: pair with the partner's acquire/release */
 			atomic_store_explicit(&x->line, (uint64_t)(2 * i + 1), memory_order_release);
 			ok = spin_until(&x->line, (uint64_t)(2 * i + 2), &x->stop);

@@ -177,13 +177,13 @@ static void pingpong_setup(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
 	int me = -1, partner = -1;
-	if (r->c->pin != BN_PIN_NONE) {
-		if (r->c->pin == BN_PIN_DIFF && bn_nproc() < 2) {
+	if (r->c->pingpong.pin != BN_PIN_NONE) {
+		if (r->c->pingpong.pin == BN_PIN_DIFF && bn_nproc() < 2) {
 			bn_fail(r, "pin:diff needs 2 CPUs, this process may use %d", bn_nproc());
 			return;
 		}
 		me = bn_cpu(0);
-		partner = r->c->pin == BN_PIN_SAME ? me : bn_cpu(1);
+		partner = r->c->pingpong.pin == BN_PIN_SAME ? me : bn_cpu(1);
 		if (me < 0 || bn_pin_self(me) != 0) {
 			bn_fail(r, "cannot pin the main thread to CPU %d", me);
 			return;
@@ -259,7 +259,7 @@ static void fanin_producer(bn_run *r, uint32_t idx, int64_t quota)
 static void fanin_setup(bn_run *r)
 {
 	fanin_ctx *x = r->ctx;
-	uint32_t p = r->c->producers;
+	uint32_t p = r->c->fanin.producers;
 	r->threads = p + 1;
 	x->next = calloc(p, sizeof *x->next);
 	x->sent_sum = calloc(p, sizeof *x->sent_sum);
@@ -267,7 +267,7 @@ static void fanin_setup(bn_run *r)
 		bn_fail(r, "out of memory");
 		return;
 	}
-	x->box = bn_mbx_create(r, r->c->mbx, r->c->cap, -1);
+	x->box = bn_mbx_create(r, r->c->mbx, r->c->fanin.cap, -1);
 	if (x->box)
 		bn_crew_start(&x->crew, r, p, fanin_producer, NULL);
 }
@@ -275,7 +275,7 @@ static void fanin_setup(bn_run *r)
 static void fanin_body(bn_run *r)
 {
 	fanin_ctx *x = r->ctx;
-	uint32_t p = r->c->producers;
+	uint32_t p = r->c->fanin.producers;
 	uint64_t sum = 0;
 	mbx_msg m;
 	bn_crew_go(&x->crew);
@@ -300,7 +300,7 @@ static void fanin_body(bn_run *r)
  * and nothing is left over. */
 static void fanin_check(bn_run *r, fanin_ctx *x)
 {
-	uint32_t p = r->c->producers;
+	uint32_t p = r->c->fanin.producers;
 	uint64_t want = 0;
 	for (uint32_t i = 0; i < p; i++) {
 		uint64_t quota = (uint64_t)bn_crew_quota(r->n, p, i);
@@ -440,13 +440,13 @@ static void burst_setup(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
 	r->threads = 2;
-	echo_start(r, e, r->c->cap, -1, r->c->burst, false, -1);
+	echo_start(r, e, r->c->burst.cap, -1, r->c->burst.size, false, -1);
 }
 
 static void burst_body(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
-	uint32_t b = r->c->burst;
+	uint32_t b = r->c->burst.size;
 	uint64_t seq = 0;
 	mbx_msg ack;
 	for (int64_t i = 0; i < r->n; i++) {
@@ -472,7 +472,7 @@ static void burst_body(bn_run *r)
 static void burst_finish(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
-	echo_finish(r, e, (uint64_t)r->n * r->c->burst);
+	echo_finish(r, e, (uint64_t)r->n * r->c->burst.size);
 }
 
 const bn_scenario bn_sc_burst = {
@@ -538,7 +538,7 @@ static void idle_setup(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
 	r->threads = 2;
-	echo_start(r, e, 0, r->c->spin, 1, true, -1);
+	echo_start(r, e, 0, r->c->idle_wakeup.spin, 1, true, -1);
 }
 
 static void idle_body(bn_run *r)

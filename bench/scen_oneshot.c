@@ -15,7 +15,7 @@
 #include "bench.h"
 #include "reply.h"
 
-enum { OS_FUTEX = 0, OS_CONDVAR, OS_CONDVAR_SPIN };
+enum { OS_FUTEX = BN_SLOT_FUTEX, OS_CONDVAR = BN_SLOT_CONDVAR, OS_CONDVAR_SPIN = BN_SLOT_CONDVAR_SPIN };
 enum { W = 0, DONE = 1 };
 #define OS_SPIN 256
 #define OS_NAP_NS 10000000 /* the shipped slot's nap for a thread outside a pool */
@@ -100,7 +100,7 @@ typedef struct os_ctx {
 static void *os_server(void *p)
 {
 	os_ctx *x = p;
-	int kind = x->r->c->probe;
+	int kind = x->r->c->oneshot.slot;
 	struct mbx_reply *q = x->first;
 	for (int64_t i = 0; i < x->n; i++) {
 		if (kind == OS_FUTEX) {
@@ -123,7 +123,7 @@ static void os_setup(bn_run *r)
 	x->n = r->n;
 	os_init(&x->req);
 	os_init(&x->rep);
-	if (r->c->probe == OS_FUTEX && r->n > 0 && !(x->first = slot_get(r)))
+	if (r->c->oneshot.slot == OS_FUTEX && r->n > 0 && !(x->first = slot_get(r)))
 		return;
 	int e = pthread_create(&x->server, NULL, os_server, x);
 	if (e)
@@ -135,7 +135,7 @@ static void os_setup(bn_run *r)
 static void os_body(bn_run *r)
 {
 	os_ctx *x = r->ctx;
-	int kind = r->c->probe;
+	int kind = r->c->oneshot.slot;
 	if (!x->started)
 		return;
 	struct mbx_reply *q = x->first;

@@ -128,7 +128,7 @@ static void stream_body(bn_run *r)
 	sv_ctx *x = r->ctx;
 	if (!x->sup)
 		return;
-	uint64_t k = r->c->burst;
+	uint64_t k = r->c->supervision.crash_every;
 	for (int64_t i = 0; i < r->n && !bn_failed(r); i++) {
 		mbx_msg m = {.tag = T_WORK, .seq = (uint64_t)i, .b = k};
 		if (act_send(x->child, &m) != ACT_OK) {
@@ -152,7 +152,7 @@ static void sv_finish(bn_run *r)
 			usleep(1000);
 		uint64_t restarts = atomic_load(&x->restarts), dead = atomic_load(&x->dead);
 		uint64_t handled = atomic_load_explicit(&x->handled, memory_order_relaxed); /* after the ping */
-		uint64_t want_handled = r->c->burst ? (uint64_t)r->n - x->crashes : 0;
+		uint64_t want_handled = r->c->supervision.crash_every ? (uint64_t)r->n - x->crashes : 0;
 		if (restarts != x->crashes || dead != x->crashes || handled != want_handled)
 			bn_fail(r, "crashes %" PRIu64 ": restarts %" PRIu64 ", dead letters %" PRIu64
 			        ", handled %" PRIu64 " (want %" PRIu64 ")",

@@ -41,7 +41,7 @@ static void vtable_setup(bn_run *r)
 {
 	vtable_ctx *x = r->ctx;
 	mbx_config cfg = {.capacity = 0, .spin = -1};
-	if (r->c->call == BN_CALL_DIRECT) {
+	if (r->c->vtable.call == BN_CALL_DIRECT) {
 		x->m = fr_create(&cfg);
 		if (!x->m)
 			bn_fail(r, "fr_create: %s", strerror(errno));
@@ -53,7 +53,7 @@ static void vtable_setup(bn_run *r)
 static void vtable_body(bn_run *r)
 {
 	vtable_ctx *x = r->ctx;
-	if (r->c->call == BN_CALL_DIRECT)
+	if (r->c->vtable.call == BN_CALL_DIRECT)
 		push_pop_pairs(r, x->m, fr_push, fr_pop);
 	else
 		push_pop_pairs(r, x->m, mbx_push, mbx_pop);

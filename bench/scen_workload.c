@@ -18,14 +18,14 @@
 /* Per-client streams (bn_rng_next) seeded from BN_SEED and the client id. */
 static uint64_t rng_seed(uint32_t client) { return bn_mix(client + 1, BN_SEED) | 1; }
 
-/* mode:pool cases run the actors on the case's pool (bn_run_case made it). */
+/* mode:pool cases run the actors on the case's pool (the harness made it). */
 static wl_config config_of(const bn_run *r)
 {
 	return (wl_config){.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool};
 }
 
 /* Threads of one actor per account/key space: none of their own when pooled
- * (bn_run_case adds the pool's workers). */
+ * (the harness adds the pool's workers). */
 static uint32_t actor_threads(const bn_run *r, uint32_t actors)
 {
 	return r->c->backend->is_actor && !r->pool ? actors : 0;
@@ -57,7 +57,7 @@ typedef struct bank_ctx {
 
 static void bank_transfer(bn_run *r, bank_ctx *x, uint64_t *s)
 {
-	uint32_t a = r->c->accounts;
+	uint32_t a = r->c->bank.accounts;
 	uint64_t v = bn_rng_next(s);
 	uint32_t from = (uint32_t)(v % a);
 	uint32_t to = (uint32_t)((from + 1 + (v >> 32) % (a - 1)) % a); /* != from */
@@ -109,17 +109,17 @@ static void bank_client(bn_run *r, uint32_t idx, int64_t quota)
 static void bank_client_actors_start(bn_run *r, bank_ctx *x)
 {
 	const bn_case *c = r->c;
-	x->client = calloc(c->clients, sizeof *x->client);
-	x->cs = calloc(c->clients, sizeof *x->cs);
+	x->client = calloc(c->bank.clients, sizeof *x->client);
+	x->cs = calloc(c->bank.clients, sizeof *x->cs);
 	if (!x->client || !x->cs) {
 		bn_fail(r, "client actors: out of memory");
 		return;
 	}
-	bn_latch_init(&x->done, c->clients);
+	bn_latch_init(&x->done, c->bank.clients);
 	x->latch_inited = true;
 	act_options o = {.mailbox = c->mbx, .capacity = 0, .spin = -1, .pool = r->pool};
-	for (uint32_t i = 0; i < c->clients; i++) {
-		x->cs[i] = (bank_client_state){.r = r, .rng = rng_seed(i), .left = bn_crew_quota(r->n, c->clients, i)};
+	for (uint32_t i = 0; i < c->bank.clients; i++) {
+		x->cs[i] = (bank_client_state){.r = r, .rng = rng_seed(i), .left = bn_crew_quota(r->n, c->bank.clients, i)};
 		x->client[i] = act_spawn(&bank_client_behavior, &x->cs[i], &o);
 		if (!x->client[i].a) {
 			bn_fail(r, "client actor %u: spawn: %s", (unsigned)i, strerror(errno));
@@ -130,7 +130,7 @@ static void bank_client_actors_start(bn_run *r, bank_ctx *x)
 
 static void bank_client_actors_run(bn_run *r, bank_ctx *x)
 {
-	for (uint32_t i = 0; i < r->c->clients; i++) {
+	for (uint32_t i = 0; i < r->c->bank.clients; i++) {
 		mbx_msg go = {.tag = 1};
 		int e = x->client[i].a ? act_send(x->client[i], &go) : ACT_EINVAL;
 		if (e != ACT_OK) {
@@ -143,7 +143,7 @@ static void bank_client_actors_run(bn_run *r, bank_ctx *x)
 
 static void bank_client_actors_stop(bn_run *r, bank_ctx *x)
 {
-	for (uint32_t i = 0; x->client && i < r->c->clients; i++)
+	for (uint32_t i = 0; x->client && i < r->c->bank.clients; i++)
 		if (x->client[i].a) {
 			act_stop(x->client[i]);
 			act_join(x->client[i]);
@@ -161,23 +161,24 @@ static void bank_setup(bn_run *r)
 	const bn_case *c = r->c;
 	wl_config cfg = config_of(r);
 	/* client actors are threads only in thread mode; pooled, the pool's */
-	r->threads = (c->client_actors ? actor_threads(r, c->clients) : c->clients) + actor_threads(r, c->accounts);
+	r->threads = (c->bank.client_actors ? actor_threads(r, c->bank.clients) : c->bank.clients) +
+	             actor_threads(r, c->bank.accounts);
 	set_seed_label(r);
-	x->bank = c->backend->bank->create(&cfg, c->accounts, BANK_INITIAL);
+	x->bank = c->backend->bank->create(&cfg, c->bank.accounts, BANK_INITIAL);
 	if (!x->bank) {
-		bn_fail(r, "bank create (%u accounts): %s", (unsigned)c->accounts, strerror(errno));
+		bn_fail(r, "bank create (%u accounts): %s", (unsigned)c->bank.accounts, strerror(errno));
 		return;
 	}
-	if (c->client_actors)
+	if (c->bank.client_actors)
 		bank_client_actors_start(r, x);
 	else
-		bn_crew_start(&x->crew, r, c->clients, bank_client, NULL);
+		bn_crew_start(&x->crew, r, c->bank.clients, bank_client, NULL);
 }
 
 static void bank_body(bn_run *r)
 {
 	bank_ctx *x = r->ctx;
-	if (r->c->client_actors)
+	if (r->c->bank.client_actors)
 		bank_client_actors_run(r, x);
 	else
 		run_clients(&x->crew);
@@ -187,17 +188,17 @@ static void bank_finish(bn_run *r)
 {
 	bank_ctx *x = r->ctx;
 	const bank_ops *ops = r->c->backend->bank;
-	if (r->c->client_actors)
+	if (r->c->bank.client_actors)
 		bank_client_actors_stop(r, x);
 	else
 		bn_crew_join(&x->crew);
 	if (!x->bank)
 		return;
 	if (!bn_failed(r)) {
-		int64_t want = (int64_t)r->c->accounts * BANK_INITIAL, got = ops->total(x->bank);
+		int64_t want = (int64_t)r->c->bank.accounts * BANK_INITIAL, got = ops->total(x->bank);
 		if (got != want)
 			bn_fail(r, "conservation: total %" PRId64 " != initial %" PRId64, got, want);
-		for (uint32_t i = 0; i < r->c->accounts && !bn_failed(r); i++) {
+		for (uint32_t i = 0; i < r->c->bank.accounts && !bn_failed(r); i++) {
 			int64_t b = ops->balance(x->bank, i);
 			if (b < 0)
 				bn_fail(r, "account %u has a negative balance %" PRId64, (unsigned)i, b);
@@ -236,13 +237,13 @@ static void counter_setup(bn_run *r)
 {
 	counter_ctx *x = r->ctx;
 	wl_config cfg = config_of(r);
-	r->threads = r->c->clients + actor_threads(r, 1);
+	r->threads = r->c->counter.clients + actor_threads(r, 1);
 	x->ctr = r->c->backend->counter->create(&cfg);
 	if (!x->ctr) {
 		bn_fail(r, "counter create: %s", strerror(errno));
 		return;
 	}
-	bn_crew_start(&x->crew, r, r->c->clients, counter_client, NULL);
+	bn_crew_start(&x->crew, r, r->c->counter.clients, counter_client, NULL);
 }
 
 static void counter_body(bn_run *r) { run_clients(&((counter_ctx *)r->ctx)->crew); }
@@ -286,7 +287,7 @@ static void kv_client(bn_run *r, uint32_t idx, int64_t quota)
 {
 	kv_ctx *x = r->ctx;
 	const kv_ops *ops = r->c->backend->kv;
-	uint32_t read_pct = r->c->read_pct;
+	uint32_t read_pct = r->c->kv.read_pct;
 	uint64_t s = rng_seed(idx);
 	for (int64_t i = 0; i < quota && !bn_failed(r); i++) {
 		uint64_t v = bn_rng_next(&s);
@@ -306,7 +307,7 @@ static void kv_setup(bn_run *r)
 {
 	kv_ctx *x = r->ctx;
 	wl_config cfg = config_of(r);
-	r->threads = r->c->clients + actor_threads(r, 1);
+	r->threads = r->c->kv.clients + actor_threads(r, 1);
 	set_seed_label(r);
 	x->kv = r->c->backend->kv->create(&cfg);
 	if (!x->kv) {
@@ -315,7 +316,7 @@ static void kv_setup(bn_run *r)
 	}
 	for (uint64_t k = 0; k < KV_KEYS; k++)
 		r->c->backend->kv->set(x->kv, k, kv_value(k, 0));
-	bn_crew_start(&x->crew, r, r->c->clients, kv_client, NULL);
+	bn_crew_start(&x->crew, r, r->c->kv.clients, kv_client, NULL);
 }
 
 static void kv_body(bn_run *r) { run_clients(&((kv_ctx *)r->ctx)->crew); }

@@ -1,7 +1,9 @@
-// shim.cc: the only C++ in mailroom-bench. Registers the C cases (built by
-// bn_enumerate over the mailbox table x scenarios x parameters) with Google
-// Benchmark, implements the small C API over benchmark::State (shim.h), and
-// adds the build/machine custom context to the JSON.
+// shim.cc: the only C++ in mailroom-bench, on top of the C harness
+// (harness.h): registers the C cases (built by bn_enumerate over the mailbox
+// table x scenarios x parameters) with Google Benchmark, runs each through
+// bn_run_begin/body/end inside benchmark::State's loop, hands the outcome
+// (error, items, counters, label) to the State, and adds the build/machine
+// custom context to the JSON. The C side never calls back into this file.
 //
 // Conventions the result scripts rely on:
 //  - names are scenario/impl/k:v/...; impl is a mailbox name, shared:<backend>
@@ -19,21 +21,46 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <string>
 
-#include "shim.h"
+#include "harness.h"
 
 namespace {
 
-benchmark::State &st(bn_state *s) { return *reinterpret_cast<benchmark::State *>(s); }
-
 bool any_failed = false;
+
+void run_case(benchmark::State &s, const bn_case *c)
+{
+	const int64_t n = s.max_iterations;
+	bn_run *r = bn_run_begin(c, n);
+	if (bn_run_ready(r)) {
+		// One batch of the whole iteration count: body runs once, its own
+		// loop does the items, and nothing per item crosses into C++.
+		while (s.KeepRunningBatch(n)) {
+			double seconds = bn_run_body(r);
+			if (bn_case_manual_time(c))
+				s.SetIterationTime(seconds);
+		}
+	}
+	bn_outcome out;
+	bn_run_end(r, c, &out);
+	if (out.error[0]) {
+		std::fprintf(stderr, "mailroom-bench: FAILED %s\n", out.error);
+		any_failed = true;
+		s.SkipWithError(out.error);
+		return;
+	}
+	if (!out.ran)
+		return;
+	s.SetItemsProcessed(out.items);
+	for (int i = 0; i < out.ncounters; i++)
+		s.counters[out.counter[i].name] = benchmark::Counter(out.counter[i].value);
+	if (out.label[0])
+		s.SetLabel(out.label);
+}
 
 void add_case(const bn_case *c, void *)
 {
-	auto *b = benchmark::RegisterBenchmark(bn_case_name(c), [c](benchmark::State &s) {
-		bn_run_case(reinterpret_cast<bn_state *>(&s), c);
-	});
+	auto *b = benchmark::RegisterBenchmark(bn_case_name(c), [c](benchmark::State &s) { run_case(s, c); });
 	if (bn_case_manual_time(c))
 		b->UseManualTime();
 	else
@@ -50,41 +77,6 @@ void print_help()
 
 } // namespace
 
-extern "C" {
-
-bool bn_keep_running(bn_state *s) { return st(s).KeepRunning(); }
-bool bn_keep_running_batch(bn_state *s, int64_t n) { return st(s).KeepRunningBatch(n); }
-int64_t bn_max_iterations(bn_state *s) { return st(s).max_iterations; }
-int64_t bn_range(bn_state *s, size_t i) { return st(s).range(i); }
-void bn_set_items_processed(bn_state *s, int64_t items) { st(s).SetItemsProcessed(items); }
-
-void bn_counter(bn_state *s, const char *name, double value, unsigned flags)
-{
-	int f = benchmark::Counter::kDefaults;
-	if (flags & BN_CTR_RATE)
-		f |= benchmark::Counter::kIsRate;
-	if (flags & BN_CTR_AVG_ITERATIONS)
-		f |= benchmark::Counter::kAvgIterations;
-	if (flags & BN_CTR_INVERT)
-		f |= benchmark::Counter::kInvert;
-	st(s).counters[name] = benchmark::Counter(value, static_cast<benchmark::Counter::Flags>(f));
-}
-
-void bn_skip_with_error(bn_state *s, const char *msg)
-{
-	any_failed = true;
-	st(s).SkipWithError(msg);
-}
-
-bool bn_error_occurred(bn_state *s) { return st(s).error_occurred(); }
-void bn_pause_timing(bn_state *s) { st(s).PauseTiming(); }
-void bn_resume_timing(bn_state *s) { st(s).ResumeTiming(); }
-void bn_set_iteration_time(bn_state *s, double seconds) { st(s).SetIterationTime(seconds); }
-void bn_set_label(bn_state *s, const char *label) { st(s).SetLabel(label); }
-bool bn_any_failed(void) { return any_failed; }
-
-} // extern "C"
-
 int main(int argc, char **argv)
 {
 	bn_init(); // before any case pins the main thread
@@ -100,5 +92,5 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "mailroom-bench: no benchmark matches the filter\n");
 		return 1;
 	}
-	return bn_any_failed() ? 1 : 0;
+	return any_failed ? 1 : 0;
 }

@@ -13,19 +13,12 @@ import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-SAVINA = ("savina_pingpong", "savina_counting", "savina_threadring", "savina_forkjoin_throughput",
-          "savina_forkjoin_creation", "savina_chameneos", "savina_big")
-SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
-             "limit", "vtable") + SAVINA + ("memory_idle",)
-# Execution modes (the mode:<m> name part): thread per actor, or actors as tasks on the pooled
-# M:N scheduler. Workload names (bank/counter/kv) carry no mode part in thread mode and end in
-# /mode:pool when pooled; Savina and memory_idle name both; shared:* baselines have none (threads).
-MODES = ("thread", "pool")
-WORKLOADS = ("bank", "counter", "kv")
-SHARED_BACKENDS = ("mutex", "rwlock", "spin", "atomic")
-# Display order; a mailbox that is not listed here sorts after these, alphabetically.
-MAILBOX_ORDER = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
-PIN_ORDER = ("none", "same", "diff")
+# No list of scenarios, mailboxes or backends lives here: a result file says which it holds,
+# and in which order the binary registered them (Google Benchmark's family_index), which is the
+# order tables, plots and provenance show them in (Results.scenarios, impl_key, param_values).
+# The execution mode (the mode:<m> name part, right after the impl: thread per actor, or actors
+# as tasks on the pooled M:N scheduler) is Bench.mode, not one of Bench.params.
+SAVINA_PREFIX = "savina_"
 
 # Trailing name parts that Google Benchmark adds itself (not scenario parameters).
 GB_SUFFIXES = ("real_time", "manual_time", "process_time")
@@ -38,11 +31,26 @@ PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png"
               "cpu_util": "cpu_util.png", "supervision": "supervision.png", "pooled": "pooled.png"}
 
 
-# Name parts that are left out at their default value: 'mode' (names without one are thread per
-# actor, or shared-state threads) and bank's 'clients_as' (client threads unless
-# clients_as:actors). select() matches a default-valued part unless asked otherwise, so a table
-# that does not name clients_as never picks up the client-actor variant.
-PARAM_DEFAULTS = {"mode": "thread", "clients_as": "threads"}
+# bank's 'clients_as' is left out of a name at its default value (client threads unless
+# clients_as:actors): select() matches the default unless asked otherwise, so a table that does
+# not name clients_as never picks up the client-actor variant.
+PARAM_DEFAULTS = {"clients_as": "threads"}
+
+# Result sets older than the naming change (results/2026-11-22-vm-53cfdcd and before): bank,
+# counter and kv names had no mode part in thread mode and ended in /mode:pool when pooled
+# (bank/vyukov/accounts:2/clients:4[/mode:pool]). normalise_name rewrites them to today's form
+# (bank/vyukov/mode:thread/accounts:2/clients:4); load_doc applies it to every file read, so this
+# is the one place that knows the old form.
+LEGACY_MODELESS = ("bank", "counter", "kv")
+
+
+def normalise_name(name):
+    """A benchmark name (or run_name) in today's form; names already in it come back unchanged."""
+    parts = name.split("/")
+    if parts[0] not in LEGACY_MODELESS or len(parts) < 3 or parts[2].startswith("mode:"):
+        return name
+    mode = next((p for p in parts[2:] if p.startswith("mode:")), "mode:thread")
+    return "/".join(parts[:2] + [mode] + [p for p in parts[2:] if not p.startswith("mode:")])
 
 
 class Parser(argparse.ArgumentParser):
@@ -83,16 +91,6 @@ def num_key(v):
         return (1, math.inf, str(v))
 
 
-def impl_key(impl):
-    """Sort key for implementations: mailboxes in MAILBOX_ORDER, then others, then shared:*."""
-    if impl.startswith("shared:"):
-        b = impl[len("shared:"):]
-        return (2, SHARED_BACKENDS.index(b) if b in SHARED_BACKENDS else 99, impl)
-    if impl in MAILBOX_ORDER:
-        return (0, MAILBOX_ORDER.index(impl), impl)
-    return (1, 0, impl)
-
-
 class Bench:
     """One benchmark instance (one run_name) with its repetitions and aggregates."""
 
@@ -112,20 +110,21 @@ class Bench:
             else:
                 bare.append(p)
         self.variant = "/".join(bare)  # e.g. limit/probe/spin -> "spin"
+        self.mode = self.params.pop("mode", None)  # None: the scenario has no modes
         self.reps = []   # run_type "iteration" entries, one per repetition
         self.aggs = {}   # aggregate_name -> entry
         self.errors = []
+        self.rank = None  # where the binary registered it (see Results.__init__); lower: earlier
 
     def param(self, key):
-        """A name parameter's value, or None; see PARAM_DEFAULTS for the parts a name may omit."""
+        """A name parameter's value (or the mode), or None; see PARAM_DEFAULTS for the parts a
+        name may omit."""
+        if key == "mode":
+            return self.mode
         v = self.params.get(key)
         if v is None:
             return PARAM_DEFAULTS.get(key)
         return v
-
-    @property
-    def mode(self):
-        return self.param("mode")
 
     def ns_per_field(self):
         """The 'ns_per_<unit>' counter the scenario reports (Savina, memory_idle), or None."""
@@ -176,28 +175,48 @@ class ResultsError(Exception):
     pass
 
 
+def load_doc(path):
+    """A Google Benchmark JSON document with its names in today's form (normalise_name), and how
+    many entries were renamed (0 for files written since the naming change)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise ResultsError(f"cannot read '{path}': {e.strerror}")
+    except json.JSONDecodeError as e:
+        raise ResultsError(f"'{path}' is not JSON ({e.msg} at line {e.lineno})")
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        raise ResultsError(f"'{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
+    renamed = 0
+    for e in doc["benchmarks"]:
+        if not isinstance(e, dict):
+            continue
+        for key in ("name", "run_name"):
+            if isinstance(e.get(key), str) and normalise_name(e[key]) != e[key]:
+                e[key] = normalise_name(e[key])
+                renamed += 1
+    return doc, renamed
+
+
 class Results:
     """A loaded bench.json: context (provenance) and benchmarks by run_name."""
 
     def __init__(self, path):
         self.path = path
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
-        except OSError as e:
-            raise ResultsError(f"cannot read '{path}': {e.strerror}")
-        except json.JSONDecodeError as e:
-            raise ResultsError(f"'{path}' is not JSON ({e.msg} at line {e.lineno})")
-        if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
-            raise ResultsError(f"'{path}' is not Google Benchmark JSON (no 'benchmarks' list)")
+        doc, self.renamed = load_doc(path)
         self.context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
         self.benches = {}
         self.errors = []  # (run_name, message) for benchmarks that reported an error
-        for e in doc["benchmarks"]:
+        for pos, e in enumerate(doc["benchmarks"]):
             if not isinstance(e, dict) or "name" not in e:
                 continue
             rn = e.get("run_name") or self._strip_aggregate(e)
             b = self.benches.setdefault(rn, Bench(rn))
+            # Registration order: Google Benchmark's family and instance index (random
+            # interleaving shuffles the entries, not these); the position in files without them.
+            fam, inst = e.get("family_index"), e.get("per_family_instance_index", 0)
+            rank = (fam, inst if isinstance(inst, int) else 0) if isinstance(fam, int) else (pos, 0)
+            b.rank = rank if b.rank is None else min(b.rank, rank)
             if e.get("error_occurred"):
                 b.errors.append(e.get("error_message", ""))
                 self.errors.append((rn, e.get("error_message", "")))
@@ -218,10 +237,10 @@ class Results:
 
     # --- selection -------------------------------------------------------------------
     def select(self, scenario, impl=None, variant=None, **params):
-        """Benchmarks of a scenario, optionally one impl/variant and exact parameter values
-        (mode="thread" also matches names without a mode part: see Bench.param)."""
+        """Benchmarks of a scenario, optionally one impl/variant, mode and exact parameter values
+        (clients_as defaults to its value when not named: see PARAM_DEFAULTS)."""
         out = []
-        params = {**{k: v for k, v in PARAM_DEFAULTS.items() if k != "mode"}, **params}
+        params = {**PARAM_DEFAULTS, **params}
         for b in self.benches.values():
             if b.scenario != scenario or (impl is not None and b.impl != impl):
                 continue
@@ -239,18 +258,36 @@ class Results:
     def has(self, scenario):
         return any(b.scenario == scenario for b in self.benches.values())
 
+    def _first(self, pred):
+        """The earliest registration rank among the benchmarks pred accepts."""
+        return min((b.rank for b in self.benches.values() if pred(b)), default=(math.inf, 0))
+
+    def impl_key(self, impl):
+        """Sort key for implementations: the order the binary registered them in (the mailbox
+        table's order, then the shared:* baselines, then the probes)."""
+        return (self._first(lambda b: b.impl == impl), impl)
+
     def impls(self, scenario, kind=None):
         s = {b.impl for b in self.select(scenario) if kind is None or b.kind == kind}
-        return sorted(s, key=impl_key)
+        return sorted(s, key=self.impl_key)
 
     def param_values(self, scenario, key, **where):
-        s = {b.param(key) for b in self.select(scenario, **where) if b.param(key) is not None}
-        return sorted(s, key=num_key)
+        """A parameter's values: numbers in numeric order, then words in registration order."""
+        bs = [b for b in self.select(scenario, **where) if b.param(key) is not None]
+
+        def order(v):
+            k = num_key(v)
+            return k if k[0] == 0 else (1, self._first(lambda b: b in bs and b.param(key) == v), v)
+        return sorted({b.param(key) for b in bs}, key=order)
 
     def scenarios(self):
+        """The scenarios in the file, in the order the binary registered them."""
         seen = {b.scenario for b in self.benches.values()}
-        known = [s for s in SCENARIOS if s in seen]
-        return known + sorted(seen - set(known))
+        return sorted(seen, key=lambda s: (self._first(lambda b: b.scenario == s), s))
+
+    def savina(self):
+        """The Savina scenarios in the file (savina_*), in registration order."""
+        return [s for s in self.scenarios() if s.startswith(SAVINA_PREFIX)]
 
     # --- provenance --------------------------------------------------------------------
     def ctx(self, key, default=None):
@@ -323,7 +360,7 @@ def available_plots(res):
         out.append("cpu_util")
     if res.has("supervision"):
         out.append("supervision")
-    if any(b.ns_per_field() and b.values(b.ns_per_field()) for s in SAVINA for b in res.select(s, mode="pool")):
+    if any(b.ns_per_field() and b.values(b.ns_per_field()) for s in res.savina() for b in res.select(s, mode="pool")):
         out.append("pooled")
     return out
 

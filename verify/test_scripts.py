@@ -1,6 +1,8 @@
 """verify/test_scripts.py: checks the results tooling (scripts/plot, report, compare, bench's
 argument handling) against a small synthetic Google Benchmark JSON built here; needs no built
-binary. Run: /usr/bin/python3 -m unittest verify/test_scripts.py (ctest label `scripts`)."""
+binary. Run: /usr/bin/python3 -m unittest verify/test_scripts.py (ctest label `scripts`).
+BinaryNamesTest, at the end, runs the same scripts over every name a built mailroom-bench
+registers (ctest scripts/bench_names); without a binary it is skipped."""
 
 import json
 import math
@@ -19,6 +21,8 @@ SCRIPTS = os.path.join(ROOT, "scripts")
 PY = "/usr/bin/python3"
 GB_INPUTS = "/usr/share/benchmark/gbench/Inputs"
 
+# The synthetic file's own cast (fixture values, not a copy of the binary's lists: the scripts
+# take every name from the file, and BinaryNamesTest checks them against the real names).
 MAILBOXES = ("mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov")
 SPINNERS = ("ck_ring", "ck_fifo", "futex_ring", "vyukov")
 CAP = {"mutex": "none", "ck_ring": "1024", "ck_fifo": "none", "futex_ring": "1024", "vyukov": "none"}
@@ -74,12 +78,12 @@ def _specs(scenarios):
                                         "oversubscribed": 1.0 if threads > 2 else 0.0}, False)
 
     def pooled(spec):
-        """The /mode:pool twin of an actor workload case (the thread-mode name has no mode part)."""
+        """The mode:pool twin of an actor workload case."""
         name, unit, ns, counters, lat_ = spec
         c = dict(counters, **POOL_COUNTERS)
         c["items_per_second"] *= POOL_BANK_X
         c["ctxsw_per_item"] = 0.01
-        return (name.replace("/real_time", "/mode:pool/real_time"), unit, ns / POOL_BANK_X, c, lat_)
+        return (name.replace("/mode:thread/", "/mode:pool/"), unit, ns / POOL_BANK_X, c, lat_)
 
     def savina(name, item, ns, pool, extra=None):
         c = {"items_per_second": 1e9 / ns, f"ns_per_{item}": ns, "cpu_util": 1.9, "cpu_ns_per_item": 1.9 * ns,
@@ -134,16 +138,16 @@ def _specs(scenarios):
                 actor = {"mutex": 0.8e6, "ck_ring": 2.2e6, "ck_fifo": 2.0e6, "futex_ring": 3.0e6,
                          "vyukov": 2.8e6}[m]
                 for a in (2, 16, 128, 1024):
-                    actor_rates.append(rate(f"bank/{m}/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
+                    actor_rates.append(rate(f"bank/{m}/mode:thread/accounts:{a}/clients:{c}/real_time", actor, 2.0, c + 1))
                 if c == 4 and "pooled" in scenarios:  # the clients as actors: ten times the thread-client rate
-                    actor_rates.append(rate(f"bank/{m}/accounts:2/clients:4/clients_as:actors/real_time",
+                    actor_rates.append(rate(f"bank/{m}/mode:thread/accounts:2/clients:4/clients_as:actors/real_time",
                                             10 * actor, 2.0, c + 1))
             if "kv" in scenarios:
                 for r in (50, 95):
-                    actor_rates.append(rate(f"kv/{m}/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
+                    actor_rates.append(rate(f"kv/{m}/mode:thread/read:{r}/clients:{c}/real_time", 4e6, 2.0, c + 1))
         if "counter" in scenarios:
             for c in (1, 2, 4):
-                actor_rates.append(rate(f"counter/{m}/clients:{c}/real_time", 10e6, 2.0, c + 1))
+                actor_rates.append(rate(f"counter/{m}/mode:thread/clients:{c}/real_time", 10e6, 2.0, c + 1))
         out += actor_rates
         if "pooled" in scenarios:
             out += [pooled(s) for s in actor_rates]
@@ -156,14 +160,14 @@ def _specs(scenarios):
         for c in (2, 4):
             if "bank" in scenarios:
                 for a in (2, 16, 128, 1024):
-                    out.append(rate(f"bank/{s}/accounts:{a}/clients:{c}/real_time",
+                    out.append(rate(f"bank/{s}/mode:thread/accounts:{a}/clients:{c}/real_time",
                                     w * math.log2(a) * 2 / c, float(min(c, 2)), c))
             if "kv" in scenarios:
                 for r in (50, 95):
-                    out.append(rate(f"kv/{s}/read:{r}/clients:{c}/real_time", w * r / 10, 2.0, c))
+                    out.append(rate(f"kv/{s}/mode:thread/read:{r}/clients:{c}/real_time", w * r / 10, 2.0, c))
         if "counter" in scenarios:
             for c in (1, 2, 4):
-                out.append(rate(f"counter/{s}/clients:{c}/real_time", w * 40 / c, float(min(c, 2)), c))
+                out.append(rate(f"counter/{s}/mode:thread/clients:{c}/real_time", w * 40 / c, float(min(c, 2)), c))
     if "limit" in scenarios:
         out.append(latency("limit/probe/spin/real_time", 300.0, True))
         out.append(latency("limit/probe/futex/real_time", 5000.0, False))
@@ -173,13 +177,28 @@ def _specs(scenarios):
     return out
 
 
+def legacy_name(name):
+    """A name as result sets older than the mode:<m> naming wrote it (what
+    mailroom_results.normalise_name undoes): bank/counter/kv without a mode part in thread mode,
+    with /mode:pool last (before the time suffix) when pooled."""
+    parts = name.split("/")
+    if parts[0] not in ("bank", "counter", "kv"):
+        return name
+    mode = parts.pop(2)
+    if mode == "mode:pool":
+        parts.insert(len(parts) - 1, mode)
+    return "/".join(parts)
+
+
 def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef0123456789abcdef01234567",
-                  dirty="1", mode="quick"):
+                  dirty="1", mode="quick", legacy=False):
     """A Google Benchmark 1.7.1-shaped JSON document: per-repetition entries plus
-    mean/median/stddev/cv aggregates, context with the mailroom provenance keys."""
+    mean/median/stddev/cv aggregates, context with the mailroom provenance keys.
+    legacy: the names of result sets older than the mode:<m> naming (legacy_name)."""
     rng = random.Random(seed)
     benches = []
     for fam, (name, unit, ns, counters, is_latency) in enumerate(_specs(scenarios)):
+        name = legacy_name(name) if legacy else name
         rows = []
         for i in range(reps):
             f = 1.0 + abs(rng.gauss(0, 0.04))
@@ -395,8 +414,8 @@ class ScriptsTest(unittest.TestCase):
         self.assertRegex(pooled, rf"\| threadring \| futex_ring \| hop \| actors:1000 hops:10000 / actors:1000 "
                                  rf"hops:100000 \| {tr:.0f} \[[^]]*\] \| {pr:.1f} \[[^]]*\] \| {tr / pr:.0f}x \|")
         # Workloads: thread-mode and pooled bank at accounts:2 clients:4, never mixed up.
-        bt = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/real_time", "items_per_second") / 1e6
-        bp = median_of(self.doc, "bank/futex_ring/accounts:2/clients:4/mode:pool/real_time", "items_per_second") / 1e6
+        bt = median_of(self.doc, "bank/futex_ring/mode:thread/accounts:2/clients:4/real_time", "items_per_second") / 1e6
+        bp = median_of(self.doc, "bank/futex_ring/mode:pool/accounts:2/clients:4/real_time", "items_per_second") / 1e6
         self.assertRegex(pooled, rf"\| bank \| accounts:2 clients:4 \| futex_ring \| {bt:.2f} \[[^]]*\] \| "
                                  rf"{bp:.2f} \[[^]]*\] \| {bp / bt:.2f}x \|")
         # The bank block itself shows thread per actor only (its futex_ring column at clients:4 accounts:2).
@@ -439,6 +458,56 @@ class ScriptsTest(unittest.TestCase):
         self.assertRegex(targets, r"pooled actor bank [^\n]*\| met \|")
         self.assertRegex(targets, r"best pooled savina_threadring [^\n]*not in this result file \| not measured \|")
         self.assertEqual(run(PY, rep, "--check", "--report-md", md, path).returncode, 0)
+
+    # --- result sets older than the mode:<m> naming ------------------------------------
+    def test_normalise_legacy_names(self):
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results as mr
+        cases = {
+            "bank/vyukov/accounts:2/clients:4/real_time": "bank/vyukov/mode:thread/accounts:2/clients:4/real_time",
+            "bank/vyukov/accounts:2/clients:4/clients_as:actors/mode:pool/real_time_median":
+                "bank/vyukov/mode:pool/accounts:2/clients:4/clients_as:actors/real_time_median",
+            "counter/shared:mutex/clients:1/real_time": "counter/shared:mutex/mode:thread/clients:1/real_time",
+            "kv/mutex/read:95/clients:2/mode:pool/real_time": "kv/mutex/mode:pool/read:95/clients:2/real_time",
+        }
+        for old, new in cases.items():
+            self.assertEqual(mr.normalise_name(old), new)
+            self.assertEqual(mr.normalise_name(new), new)
+        for b in self.doc["benchmarks"]:  # today's names pass unchanged; old ones map back to them
+            self.assertEqual(mr.normalise_name(b["name"]), b["name"])
+            self.assertEqual(mr.normalise_name(legacy_name(b["name"])), b["name"])
+        legacy = write_synthetic(os.path.join(self.tmp, "legacy-only", "bench.json"), legacy=True)
+        res = mr.Results(legacy)
+        self.assertGreater(res.renamed, 0)
+        self.assertEqual(res.one("bank", "vyukov", mode="pool", accounts=2, clients=4).run_name,
+                         "bank/vyukov/mode:pool/accounts:2/clients:4/real_time")
+        self.assertEqual(mr.Results(self.full).renamed, 0)
+
+    def test_report_legacy_set_reads_the_same(self):
+        """The same data under the old names gives the same report, but for the file it names."""
+        legacy = write_synthetic(os.path.join(self.tmp, "results", "2026-11-22-synth-0123456789", "legacy",
+                                              "bench.json"), legacy=True)
+        texts = []
+        for i, path in enumerate((self.full, legacy)):
+            md = self._report_md(f"REPORT-legacy-{i}.md")
+            p = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(md, encoding="utf-8") as f:
+                texts.append(f.read())
+        self.maxDiff = None
+        self.assertIn("0123456789/legacy/bench.json", texts[1])
+        self.assertEqual(texts[0], texts[1].replace("0123456789/legacy/", "0123456789/"))
+
+    def test_compare_legacy_set_with_new(self):
+        legacy = write_synthetic(os.path.join(self.tmp, "legacy-partial", "bench.json"),
+                                 scenarios=("fanin", "counter"), legacy=True)
+        with open(legacy, encoding="utf-8") as f:
+            self.assertIn('"counter/mutex/clients:1/real_time"', f.read())
+        p = run(PY, os.path.join(SCRIPTS, "compare"), "--no-color", "--no-utest", legacy, self.partial2)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("counter/mutex/mode:thread/clients:1/real_time", p.stdout)
+        self.assertNotIn("counter/mutex/clients:1", p.stdout)
+        self.assertIn("predates the mode:<m> part", p.stderr)
 
     # --- compare ----------------------------------------------------------------------
     def test_compare_files(self):
@@ -498,9 +567,38 @@ class ScriptsTest(unittest.TestCase):
         self.assertBadArg(run(bench, "--bogus"), "--bogus")
         self.assertBadArg(run(bench, "--reps", "x9"), "x9")
         self.assertBadArg(run(bench, "--min-time", "-1"), "-1")
-        self.assertBadArg(run(bench, "--scenario", "nosuch"), "nosuch")
-        self.assertBadArg(run(bench, "--mailbox", "shared:nosuch"), "shared:nosuch")
+        self.assertBadArg(run(bench, "--scenario", "a|b"), "a|b")
+        self.assertBadArg(run(bench, "--mailbox", "x/y"), "x/y")
         self.assertBadArg(run(bench, "--filter", "x", "--scenario", "fanin"), "--filter")
+
+    def test_bench_names_come_from_the_binary(self):
+        """scripts/bench keeps no list of scenarios or implementations: a copy of it beside a
+        stand-in binary accepts and offers exactly the names that binary lists, in the run's mode."""
+        tree = os.path.join(self.tmp, "fake-tree")
+        os.makedirs(os.path.join(tree, "scripts"))
+        for f in ("bench", "lib.sh"):
+            shutil.copy2(os.path.join(SCRIPTS, f), os.path.join(tree, "scripts", f))
+        fake = os.path.join(tree, "build", "release", "bench", "mailroom-bench")
+        os.makedirs(os.path.dirname(fake))
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write("#!/bin/sh\n"
+                    "echo brand_new/m1/mode:thread/x:1/real_time\n"
+                    "echo brand_new/shared:b2/mode:thread/x:1/real_time\n"
+                    "[ \"$MAILROOM_BENCH_FULL\" = 1 ] && echo full_only/m1/real_time\n"
+                    "exit 0\n")
+        os.chmod(fake, 0o755)
+        bench = os.path.join(tree, "scripts", "bench")
+        p = run(bench, "--help", cwd=tree)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for name in ("brand_new", "full_only", "shared:b2", "m1"):
+            self.assertIn(name, p.stdout)
+        self.assertNotIn("savina_", p.stdout)
+        for argv, bad in ((["--scenario", "fanin"], "fanin"), (["--mailbox", "vyukov"], "vyukov"),
+                          (["--mailbox", "shared:b2", "--scenario", "nosuch"], "nosuch"),
+                          (["--scenario", "full_only"], "full_only")):  # registered with --full only
+            q = run(bench, *argv, cwd=tree)
+            self.assertBadArg(q, bad)
+            self.assertIn("brand_new" if "--scenario" in argv else "shared:b2", q.stderr)
 
     def test_help_lists_every_flag(self):
         cases = {"plot": ["--out-dir", "--help"],
@@ -514,6 +612,89 @@ class ScriptsTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, prog + p.stderr)
             for flag in flags:
                 self.assertIn(flag, p.stdout, f"{prog} --help lacks {flag}")
+
+
+class BinaryNamesTest(unittest.TestCase):
+    """The scripts against the names a built mailroom-bench registers (quick and full), given as
+    MAILROOM_BENCH_BIN and MAILROOM_INFO_BIN (the ctest scripts/bench_names, bench/CMakeLists.txt,
+    sets both); skipped without them, so the synthetic tests above still need no build."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bin, cls.info = os.environ.get("MAILROOM_BENCH_BIN"), os.environ.get("MAILROOM_INFO_BIN")
+        if not cls.bin or not cls.info:
+            raise unittest.SkipTest("MAILROOM_BENCH_BIN and MAILROOM_INFO_BIN not set")
+        cls.names = {}
+        for full in ("0", "1"):
+            p = subprocess.run([cls.bin, "--benchmark_list_tests"], capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, MAILROOM_BENCH_FULL=full))
+            assert p.returncode == 0, p.stderr
+            cls.names[full] = p.stdout.split()
+        p = subprocess.run([cls.info, "--names"], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        cls.mailboxes = p.stdout.split()
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-names-")
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results
+        cls.mr = mailroom_results
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_names_parse(self):
+        quick, full = self.names["0"], self.names["1"]
+        self.assertTrue(set(quick) < set(full), "the full sweep adds to the quick one")
+        impls = set()
+        for name in full:
+            b = self.mr.Bench(name)
+            impls.add(b.impl)
+            self.assertEqual(self.mr.normalise_name(name), name)  # today's form: nothing to rewrite
+            moded = b.scenario in ("bank", "counter", "kv", "memory_idle") or b.scenario.startswith("savina_")
+            if moded:
+                self.assertIn(b.mode, ("thread", "pool"), name)
+                self.assertEqual(name.split("/")[2], f"mode:{b.mode}", name)
+            else:
+                self.assertIsNone(b.mode, name)
+            if b.impl.startswith("shared:"):
+                self.assertEqual(b.mode, "thread", name)
+            self.assertTrue(name.endswith(("/real_time", "/manual_time")), name)
+        mailboxes = {i for i in impls if not i.startswith("shared:") and i != "probe"}
+        self.assertEqual(mailboxes, set(self.mailboxes))
+
+    def test_report_and_plot_take_every_name(self):
+        """A result file with every quick name (made-up figures) goes through report and plot."""
+        benches = []
+        for fam, name in enumerate(self.names["0"]):
+            c = {"items_per_second": 1e6 + fam, "cpu_util": 1.5, "cpu_ns_per_item": 900.0, "ctxsw_per_item": 0.1,
+                 "threads": 3.0, "oversubscribed": 1.0, "p50_ns": 500.0, "p99_ns": 900.0, "p999_ns": 1500.0,
+                 "max_ns": 4000.0}
+            b = self.mr.Bench(name)
+            if b.mode is not None and b.impl != "probe" and b.scenario not in ("bank", "counter", "kv"):
+                per = "ns_per_hop" if b.scenario == "savina_threadring" else "ns_per_item"  # the target reads hops
+                c.update({per: 300.0, "rss_growth_bytes": 1e7, "rss_bytes_per_actor": 600.0,
+                          "bytes_per_actor": 900.0, "mailbox_bytes": 700.0, "actor_overhead_bytes": 200.0})
+            if b.mode == "pool":
+                c.update(POOL_COUNTERS)
+            for i in range(3):
+                benches.append(dict(name=name, run_name=name, family_index=fam, per_family_instance_index=0,
+                                    run_type="iteration", repetitions=3, repetition_index=i, iterations=10,
+                                    real_time=1000.0 + i, cpu_time=900.0, time_unit="ns", **c))
+        path = os.path.join(self.tmp, "results", "2026-12-01-names-0123456", "bench.json")
+        os.makedirs(os.path.dirname(path))
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"context": {"mailroom_nproc": "2", "mailroom_mode": "quick"}, "benchmarks": benches}, f)
+        md = os.path.join(self.tmp, "REPORT.md")
+        rep = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, path)
+        self.assertEqual(rep.returncode, 0, rep.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        scenarios = list(dict.fromkeys(n.split("/")[0] for n in self.names["0"]))
+        self.assertIn("scenarios: " + ", ".join(scenarios) + " |", text)  # in the binary's order
+        self.assertNotIn("not in this result file", text)
+        plot = run(PY, os.path.join(SCRIPTS, "plot"), path)
+        self.assertEqual(plot.returncode, 0, plot.stderr)
+        self.assertNotIn("skipping", plot.stderr)
 
 
 if __name__ == "__main__":
