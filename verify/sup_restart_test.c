@@ -14,6 +14,7 @@
 #include "check.h"
 #include "supervisor.h"
 #include "suite.h"
+#include "vactor.h"
 #include "vutil.h"
 
 static const char *PROG = "mailroom-sup-restart-test";
@@ -135,8 +136,7 @@ static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 	const storm_def *d = (const storm_def *)(const void *)t;
 	act_pool *pool = NULL;
 	if (d->pooled) {
-		pool = act_pool_create(&(act_pool_config){.workers = 2, .spin = -1});
-		CHECK(pool != NULL);
+		pool = v_pool_new(2, 0, -1);
 	}
 	v_rng rng = {seed};
 	counts n = {0};
@@ -148,7 +148,7 @@ static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 	printf("  %d rounds: %llu states, %llu started\n", ROUNDS, (unsigned long long)atomic_load(&n.inits),
 	       (unsigned long long)atomic_load(&n.starts));
 	if (pool)
-		act_pool_destroy(pool);
+		v_pool_free(pool);
 }
 
 static const storm_def tests[] = {
