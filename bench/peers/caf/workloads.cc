@@ -532,7 +532,7 @@ size_t nproc()
 
 } // namespace
 
-size_t peer_run(bool workers_nproc, const peer_case &c, uint64_t reps,
+void peer_run(bool workers_nproc, const peer_case &c, uint64_t reps,
                 const std::function<bool(uint64_t rep, const peer_result &)> &emit)
 {
 	actor_system_config cfg;
@@ -549,7 +549,6 @@ size_t peer_run(bool workers_nproc, const peer_case &c, uint64_t reps,
 	for (uint64_t rep = 0; rep < reps; rep++)
 		if (!emit(rep, fn(sys, c)))
 			break;
-	return sys.scheduler().num_workers();
 }
 
 std::string peer_versions()

@@ -20,9 +20,9 @@ struct peer_result {
 
 // Runs `reps` repetitions of c on one actor system (CAF's default scheduler,
 // or scheduler.max-threads = nproc when workers_nproc), calling emit after
-// each until it returns false. Returns the scheduler's worker count.
-size_t peer_run(bool workers_nproc, const peer_case &c, uint64_t reps,
+// each until it returns false.
+void peer_run(bool workers_nproc, const peer_case &c, uint64_t reps,
                 const std::function<bool(uint64_t rep, const peer_result &)> &emit);
 
-// "caf 0.17.6 workers <default> (nproc <n>)" for --version.
+// The CAF version and both runtimes' worker counts, for --version.
 std::string peer_versions();
