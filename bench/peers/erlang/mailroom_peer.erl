@@ -109,7 +109,7 @@ split_kv(A) ->
     end.
 
 check_value(_Wl, K, V, pos) -> pos_int(K, V);
-check_value(Wl, K, "none", none_only) -> {Wl, K};
+check_value(_Wl, _K, "none", none_only) -> ok;
 check_value(_Wl, K, V, none_only) ->
     usage_error("~s=~s: Erlang mailboxes are unbounded, only ~s=none", [K, V, K]).
 
