@@ -1,7 +1,7 @@
 /* mc_hooks.h: the model-checking layer. Every atomic operation, futex call
  * and spin hint of the code the model checker (verify/mc/) runs goes through
- * these macros: park.h, mbx_sync.h's futex helpers, kinds/futex_ring.h and
- * kinds/vyukov.c.
+ * these macros: park.h, mbx_sync.h's futex helpers, kinds/futex_ring.h,
+ * kinds/vyukov.c and the actor layer's reply slot (actor/reply.c).
  *
  * Normal builds: each macro IS the C11 call (atomic_*_explicit, the futex
  * syscall in mbx_sync.h, pause/sched_yield): the generated code is the same
@@ -26,7 +26,7 @@
 
 /* The hooks, implemented by verify/mc/mc_engine.c. Values travel as 64-bit
  * words of `size` bytes; `site` is "file:line". */
-enum { MC_OP_XCHG, MC_OP_ADD, MC_OP_OR };
+enum { MC_OP_XCHG, MC_OP_ADD, MC_OP_SUB, MC_OP_OR };
 uint64_t mc_hook_load(const volatile void *p, unsigned size, int mo, const char *site);
 void mc_hook_store(volatile void *p, unsigned size, uint64_t v, int mo, const char *site);
 uint64_t mc_hook_rmw(volatile void *p, unsigned size, int op, uint64_t v, int mo, const char *site);
@@ -50,6 +50,7 @@ void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char
 #define MC_STORE(p, v, mo) mc_hook_store((p), sizeof *(p), MC_W(v), (mo), MC_SITE)
 #define MC_XCHG(p, v, mo) MC_RET(p, mc_hook_rmw((p), sizeof *(p), MC_OP_XCHG, MC_W(v), (mo), MC_SITE))
 #define MC_FETCH_ADD(p, v, mo) MC_RET(p, mc_hook_rmw((p), sizeof *(p), MC_OP_ADD, MC_W(v), (mo), MC_SITE))
+#define MC_FETCH_SUB(p, v, mo) MC_RET(p, mc_hook_rmw((p), sizeof *(p), MC_OP_SUB, MC_W(v), (mo), MC_SITE))
 #define MC_FETCH_OR(p, v, mo) MC_RET(p, mc_hook_rmw((p), sizeof *(p), MC_OP_OR, MC_W(v), (mo), MC_SITE))
 /* a weak CAS never fails spuriously in the model (one fewer branch to explore) */
 #define MC_CAS_WEAK(p, e, d, s, f) mc_hook_cas((p), sizeof *(p), (e), MC_W(d), (s), (f), MC_SITE)
@@ -67,6 +68,7 @@ void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char
 #define MC_STORE(p, v, mo) atomic_store_explicit(p, v, mo)
 #define MC_XCHG(p, v, mo) atomic_exchange_explicit(p, v, mo)
 #define MC_FETCH_ADD(p, v, mo) atomic_fetch_add_explicit(p, v, mo)
+#define MC_FETCH_SUB(p, v, mo) atomic_fetch_sub_explicit(p, v, mo)
 #define MC_FETCH_OR(p, v, mo) atomic_fetch_or_explicit(p, v, mo)
 #define MC_CAS_WEAK(p, e, d, s, f) atomic_compare_exchange_weak_explicit(p, e, d, s, f)
 #define MC_CAS_STRONG(p, e, d, s, f) atomic_compare_exchange_strong_explicit(p, e, d, s, f)

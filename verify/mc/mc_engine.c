@@ -295,13 +295,17 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 	int choice = def;
 	if (mc.cfg.search == MC_REPLAY) {
 		if (mc.pos >= mc.rlen || mc.rkind[mc.pos] != kind)
-			mc_fail("nondeterminism", "replay: decision %d is a '%c' with %d options, the schedule says %s", mc.pos,
-			        kind, nopt, mc.pos >= mc.rlen ? "nothing more" : "otherwise");
+			mc_fail("nondeterminism",
+			        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
+			        "build, or nondeterminism the hooks do not see)",
+			        mc.pos, kind, nopt, mc.pos >= mc.rlen ? "nothing more" : "otherwise");
 		for (choice = 0; choice < nopt && val[choice] != mc.rval[mc.pos]; choice++)
 			;
 		if (choice == nopt)
-			mc_fail("nondeterminism", "replay: decision %d: option %c%u is not available", mc.pos, kind,
-			        mc.rval[mc.pos]);
+			mc_fail("nondeterminism",
+			        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
+			        "nondeterminism the hooks do not see)",
+			        mc.pos, kind, mc.rval[mc.pos]);
 	} else if (mc.cfg.search == MC_DFS && mc.pos < mc.depth) {
 		if (f->kind != kind || f->nopt != nopt || memcmp(f->val, val, (size_t)nopt))
 			mc_fail("nondeterminism", "decision %d differs from the previous run with the same prefix", mc.pos);
@@ -569,7 +573,7 @@ uint64_t mc_hook_rmw(volatile void *p, unsigned size, int op, uint64_t v, int mo
 		offer_flushes(t, p);
 	}
 	uint64_t old = mem_read(p, size);
-	uint64_t nv = trunc_to(op == MC_OP_XCHG ? v : op == MC_OP_ADD ? old + v : old | v, size);
+	uint64_t nv = trunc_to(op == MC_OP_XCHG ? v : op == MC_OP_ADD ? old + v : op == MC_OP_SUB ? old - v : old | v, size);
 	if (!t) {
 		mem_write(p, size, nv);
 		return old;
@@ -692,6 +696,7 @@ static void *thread_main(void *arg)
 	baton_wait(t); /* thread start: the scheduler picks who starts */
 	mc.h->thread(mc.ctx, t->id);
 	t->state = TS_EXITED; /* its buffer stays: flushed when someone looks, or at the end */
+	me_ = NULL; /* thread-exit destructors (the node and slot caches) run outside the model */
 	switch_to(t, pick(NULL));
 	return NULL;
 }

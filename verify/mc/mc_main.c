@@ -17,12 +17,13 @@ static const char *const P = "mailroom-mc";
 extern const mc_harness mc_litmus_sb_rel, mc_litmus_sb_sc, mc_litmus_mp_relaxed, mc_litmus_mp_relacq,
 	mc_litmus_store_order, mc_litmus_ec_rel, mc_litmus_ec_sc;
 extern const mc_harness mc_fr_park, mc_fr_full, mc_fr_close, mc_fr_trypop, mc_vy_park, mc_vy_close, mc_vy_retry;
+extern const mc_harness mc_reply_ask, mc_reply_abandon;
 
-/* litmus.c, then harness_mailbox.c */
+/* litmus.c, harness_mailbox.c, harness_reply.c */
 const mc_harness *const mc_harness_table[] = {
 	&mc_litmus_sb_rel, &mc_litmus_sb_sc, &mc_litmus_mp_relaxed, &mc_litmus_mp_relacq, &mc_litmus_store_order,
 	&mc_litmus_ec_rel, &mc_litmus_ec_sc, &mc_fr_park, &mc_fr_full, &mc_fr_close, &mc_fr_trypop, &mc_vy_park,
-	&mc_vy_close, &mc_vy_retry, NULL,
+	&mc_vy_close, &mc_vy_retry, &mc_reply_ask, &mc_reply_abandon, NULL,
 };
 
 static void usage(void)
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
 	const mc_harness *h = find(name);
 	if (!h)
 		cli_die(P, "unknown harness '%s' (--list shows them)", name);
-	if (cfg.bound < 0)
+	if (cfg.bound < 0 && !replay)
 		cfg.bound = h->bound;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
