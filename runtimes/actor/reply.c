@@ -15,7 +15,6 @@
 
 #include "check.h"
 #include "mbx_sync.h"
-#include "mc_hooks.h"
 #include "reply.h"
 
 /* WAITING -> DONE (replier) | ABANDONED (asker's timeout); WAITING ->
