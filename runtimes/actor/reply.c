@@ -51,7 +51,7 @@ static void slot_unref(struct mbx_reply *s)
 	/* acq_rel: the release half publishes our last use of the slot; the
 	 * acquire half (for the one that reaches zero) orders the free after the
 	 * other side's last use. */
-	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+	if (MC_FETCH_SUB(&s->refs, 1, memory_order_acq_rel) == 1)
 		free(s);
 }
 
@@ -62,7 +62,7 @@ struct mbx_reply *reply_i_get(void)
 	struct mbx_reply *s = tls_slot;
 	tls_slot = NULL; /* in use; the key still names it until reply_i_put_back */
 	/* acquire: pairs with the replier's acq_rel fetch_sub in slot_unref */
-	if (s && atomic_load_explicit(&s->refs, memory_order_acquire) != 1) {
+	if (s && MC_LOAD(&s->refs, memory_order_acquire) != 1) {
 		slot_cache(NULL);
 		slot_unref(s); /* a replier still holds it: let it free it */
 		s = NULL;
@@ -75,10 +75,11 @@ struct mbx_reply *reply_i_get(void)
 		slot_cache(s);
 		tls_slot = NULL; /* in use */
 	}
-	atomic_store_explicit(&s->state, SLOT_WAITING, memory_order_relaxed); /* published by the send's release */
-	atomic_store_explicit(&s->replied, 0, memory_order_relaxed);          /* published by the send's release */
+	MC_STORE(&s->state, SLOT_WAITING, memory_order_relaxed); /* published by the send's release */
+	MC_STORE(&s->replied, 0, memory_order_relaxed);          /* published by the send's release */
+	MC_WR(&s->err);
 	s->err = 0;
-	atomic_store_explicit(&s->refs, 2, memory_order_relaxed); /* published by the send's release */
+	MC_STORE(&s->refs, 2, memory_order_relaxed); /* published by the send's release */
 	return s;
 }
 
@@ -94,18 +95,21 @@ void reply_i_put_back(struct mbx_reply *s)
 
 void reply_i_complete(struct mbx_reply *s, int err, uint64_t a, uint64_t b)
 {
-	if (atomic_exchange(&s->replied, 1)) {
+	if (MC_XCHG(&s->replied, 1, memory_order_seq_cst)) { /* atomic_exchange */
 		fprintf(stderr, "mailroom: act_reply called twice for one ask\n");
 		abort();
 	}
+	MC_WR(&s->err); /* plain fields: the model checker race-checks them */
+	MC_WR(&s->value);
 	s->err = err;
 	s->value = (mbx_msg){.tag = 0, .a = a, .b = b};
 	/* relaxed: only selects the CAS below, which carries the ordering */
-	uint32_t expect = atomic_load_explicit(&s->state, memory_order_relaxed);
+	uint32_t expect = MC_LOAD(&s->state, memory_order_relaxed);
 	while (expect == SLOT_WAITING || expect == SLOT_SLEEPING) {
 		/* release: publishes err/value to the asker's acquire load of state */
-		if (atomic_compare_exchange_weak_explicit(&s->state, &expect, SLOT_DONE, memory_order_release,
-		                                          memory_order_relaxed)) {
+		/* mutant 22 (verify/mc): relaxed, the answer is not handed over */
+		if (MC_CAS_WEAK(&s->state, &expect, SLOT_DONE,
+		                MBX_MUTANT(22) ? memory_order_relaxed : memory_order_release, memory_order_relaxed)) {
 			if (expect == SLOT_SLEEPING)
 				mbx_futex_wake(&s->state, 1);
 			break;
@@ -116,7 +120,7 @@ void reply_i_complete(struct mbx_reply *s, int err, uint64_t a, uint64_t b)
 
 void reply_i_unsent(struct mbx_reply *s)
 {
-	atomic_store_explicit(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
+	MC_STORE(&s->refs, 1, memory_order_relaxed); /* never sent: only our ref */
 	reply_i_put_back(s);
 }
 
@@ -124,14 +128,15 @@ int reply_i_wait(struct mbx_reply *s, int64_t deadline, int64_t nap_ns, reply_po
 {
 	for (unsigned round = 0;; round++) {
 		/* acquire: pairs with the replier's release CAS in reply_i_complete */
-		uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+		uint32_t st = MC_LOAD(&s->state, memory_order_acquire);
 		if (st == SLOT_DONE)
 			return 0;
 		int64_t left = deadline - mbx_now_ns();
 		int p = poll ? poll(ctx, round) : REPLY_POLL_IDLE;
 		if (left <= 0 || p > 0) {
 			uint32_t expect = st; /* WAITING or SLEEPING */
-			if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_ABANDONED)) {
+			/* seq_cst, as atomic_compare_exchange_strong */
+			if (MC_CAS_STRONG(&s->state, &expect, SLOT_ABANDONED, memory_order_seq_cst, memory_order_seq_cst)) {
 				slot_cache(tls_slot); /* the key must not keep s: the replier frees it */
 				slot_unref(s);
 				return left <= 0 ? REPLY_TIMEOUT : p;
@@ -147,8 +152,8 @@ int reply_i_wait(struct mbx_reply *s, int64_t deadline, int64_t nap_ns, reply_po
 			 * the DONE that may beat it is read by the acquire load above */
 			uint32_t expect = SLOT_WAITING;
 			if (st == SLOT_WAITING &&
-			    !atomic_compare_exchange_strong_explicit(&s->state, &expect, SLOT_SLEEPING,
-			                                             memory_order_relaxed, memory_order_relaxed))
+			    !MC_CAS_STRONG(&s->state, &expect, SLOT_SLEEPING, memory_order_relaxed,
+			                   memory_order_relaxed))
 				continue; /* answered meanwhile */
 			mbx_futex_wait(&s->state, SLOT_SLEEPING, left < nap_ns ? left : nap_ns);
 		}
@@ -157,7 +162,10 @@ int reply_i_wait(struct mbx_reply *s, int64_t deadline, int64_t nap_ns, reply_po
 
 int reply_i_result(const struct mbx_reply *s, mbx_msg *out)
 {
-	if (s->err == 0 && out)
+	MC_RD(&s->err);
+	if (s->err == 0 && out) {
+		MC_RD(&s->value);
 		*out = s->value;
+	}
 	return s->err;
 }

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mc_hooks.h"
+
 #define MBX_CACHELINE 64
 
 static inline int64_t mbx_now_ns(void)
@@ -43,17 +45,20 @@ static inline uint64_t mbx_mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static inline void mbx_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
+/* pause (x86) / yield (arm); in the model build a yield to the checker's
+ * scheduler (mc_hooks.h) */
+static inline void mbx_cpu_relax(void) { MC_SPIN_HINT(); }
 
 /* futex(2) is used only to sleep and wake; all data hand-off goes through
  * C11 release/acquire atomics (TSan does not see futex as synchronisation). */
+#ifdef MAILROOM_MODEL
+/* the model build: the checker's futex (one atomic check-and-block step) */
+static inline int mbx_futex_wait(_Atomic uint32_t *addr, uint32_t expected, int64_t timeout_ns)
+{
+	return MC_FUTEX_WAIT(addr, expected, timeout_ns);
+}
+static inline void mbx_futex_wake(_Atomic uint32_t *addr, int n) { MC_FUTEX_WAKE(addr, n); }
+#else
 static inline int mbx_futex_wait(_Atomic uint32_t *addr, uint32_t expected, int64_t timeout_ns)
 {
 	struct timespec ts, *tp = NULL;
@@ -70,6 +75,7 @@ static inline void mbx_futex_wake(_Atomic uint32_t *addr, int n)
 {
 	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
+#endif
 
 /* ---- ThreadSanitizer annotations (compiled in only under TSan) ---- */
 #if defined(__SANITIZE_THREAD__)

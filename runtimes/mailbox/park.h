@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mbx_sync.h"
+#include "mc_hooks.h"
 
 /* Both words change only around a sleep, so a mailbox keeps its mbx_i_park on
  * a line of its own: wakers read `armed` on every publish, and that read then
@@ -96,24 +97,24 @@ static inline void mbx_i_spin_init(mbx_i_spin *a, int32_t spin)
 /* The budget for this wait. */
 static inline int32_t mbx_i_spin_budget(mbx_i_spin *a, int32_t spin)
 {
-	uint32_t n = atomic_load_explicit(&a->waits, memory_order_relaxed);
-	atomic_store_explicit(&a->waits, n + 1, memory_order_relaxed);
+	uint32_t n = MC_LOAD(&a->waits, memory_order_relaxed);
+	MC_STORE(&a->waits, n + 1, memory_order_relaxed);
 	if (n % MBX_I_SPIN_PROBE == 0)
 		return spin; /* probe */
-	return atomic_load_explicit(&a->cur, memory_order_relaxed);
+	return MC_LOAD(&a->cur, memory_order_relaxed);
 }
 
 /* After a wait that spun up to `budget` rounds; ok: it ended inside them. */
 static inline void mbx_i_spin_learn(mbx_i_spin *a, int32_t spin, int32_t budget, bool ok)
 {
-	int32_t cur = atomic_load_explicit(&a->cur, memory_order_relaxed), next;
+	int32_t cur = MC_LOAD(&a->cur, memory_order_relaxed), next;
 	bool probe = budget == spin && cur < spin;
 	if (ok)
 		next = probe ? spin : cur < spin / 2 ? cur * 2 : spin;
 	else
 		next = probe ? cur : cur / 2; /* a failed probe teaches nothing new */
 	if (next != cur)
-		atomic_store_explicit(&a->cur, next, memory_order_relaxed);
+		MC_STORE(&a->cur, next, memory_order_relaxed);
 }
 
 /* Waits until ready(ctx). spin: condition checks before arming (0 = park at
@@ -137,8 +138,10 @@ static inline bool mbx_i_park_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adap
 		mbx_i_spin_learn(adapt, spin, budget, false);
 	MBX_CHAOS(); /* after the last look, before announcing: a publish may land here */
 	for (;;) {
-		uint32_t s = atomic_load_explicit(&p->seq, memory_order_seq_cst); /* W1 */
-		atomic_store_explicit(&p->armed, 1, memory_order_seq_cst);        /* W2 */
+		uint32_t s = MC_LOAD(&p->seq, memory_order_seq_cst); /* W1 */
+		/* mutant 21 (verify/mc): W2 as a release store, a plain MOV on x86 that
+		 * may sit in the store buffer during the re-check (lost wake-up) */
+		MC_STORE(&p->armed, 1, MBX_MUTANT(21) ? memory_order_release : memory_order_seq_cst); /* W2 */
 		MBX_CHAOS(); /* between announce and re-check */
 		/* mutant 11 skips the re-check below and sleeps anyway */
 		bool ok = !MBX_MUTANT(11) && ready(ctx);                          /* W3 */
@@ -147,13 +150,13 @@ static inline bool mbx_i_park_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adap
 			rel = 0; /* ready() was false just above: an honest timeout */
 		if (ok || rel == 0) {
 			if (exclusive)
-				atomic_store_explicit(&p->armed, 0, memory_order_seq_cst);
+				MC_STORE(&p->armed, 0, memory_order_seq_cst);
 			return ok;
 		}
 		mbx_futex_wait(&p->seq, s, rel); /* W4; EAGAIN/EINTR/ETIMEDOUT: look again */
 		if (ready(ctx)) {                 /* W5 */
 			if (exclusive)
-				atomic_store_explicit(&p->armed, 0, memory_order_seq_cst);
+				MC_STORE(&p->armed, 0, memory_order_seq_cst);
 			return true;
 		}
 	}
@@ -164,12 +167,12 @@ static inline bool mbx_i_park_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adap
  * reads with seq_cst. */
 static inline void mbx_i_park_wake(mbx_i_park *p)
 {
-	if (atomic_load_explicit(&p->armed, memory_order_seq_cst) == 0) /* K1 */
+	if (MC_LOAD(&p->armed, memory_order_seq_cst) == 0) /* K1 */
 		return;
-	if (atomic_exchange_explicit(&p->armed, 0, memory_order_seq_cst) == 0) /* K2 */
+	if (MC_XCHG(&p->armed, 0, memory_order_seq_cst) == 0) /* K2 */
 		return;
 	MBX_CHAOS(); /* before wake */
-	atomic_fetch_add_explicit(&p->seq, 1, memory_order_seq_cst); /* K3 */
+	MC_FETCH_ADD(&p->seq, 1, memory_order_seq_cst); /* K3 */
 	mbx_futex_wake(&p->seq, INT_MAX);                            /* K4 */
 }
 
@@ -183,7 +186,7 @@ static inline void mbx_i_backoff(unsigned *round)
 	if ((*round)++ < 32)
 		mbx_cpu_relax();
 	else
-		sched_yield();
+		MC_YIELD(); /* sched_yield() */
 }
 
 #endif

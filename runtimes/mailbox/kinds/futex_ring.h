@@ -40,6 +40,7 @@
 
 #include "mailbox.h"
 #include "mbx_sync.h"
+#include "mc_hooks.h"
 #include "park.h"
 
 #define FR_CLOSED (UINT64_C(1) << 63) /* in the tail word; positions never reach 2^63 */
@@ -99,9 +100,9 @@ typedef struct fr_room_ctx {
 static inline bool fr_room_ready(void *p)
 {
 	fr_room_ctx *c = p;
-	if (atomic_load_explicit(&c->q->tail, memory_order_seq_cst) != c->t)
+	if (MC_LOAD(&c->q->tail, memory_order_seq_cst) != c->t)
 		return true;
-	return c->t - atomic_load_explicit(&c->q->head, memory_order_seq_cst) <
+	return c->t - MC_LOAD(&c->q->head, memory_order_seq_cst) <
 	       (uint64_t)c->q->base.capacity + MBX_MUTANT(5);
 }
 
@@ -110,7 +111,7 @@ static inline mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empt
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: only a guess at the position; the seq_cst CAS below validates
 	 * it, and a stale guess fails that CAS or finds the slot taken */
-	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint64_t t = MC_LOAD(&q->tail, memory_order_relaxed);
 	fr_slot *s;
 	for (;;) {
 		if (t & FR_CLOSED)
@@ -119,10 +120,10 @@ static inline mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empt
 		/* acquire: pairs with the consumer's release store freeing this slot
 		 * in fr_take, so its read of the previous message happens before our
 		 * write of the next one */
-		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		uint64_t seq = MC_LOAD(&s->seq, memory_order_acquire);
 		int64_t d = (int64_t)(seq - t);
 		if (d == 0 && MBX_MUTANT(5) &&
-		    t - atomic_load_explicit(&q->head, memory_order_seq_cst) > q->base.capacity)
+		    t - MC_LOAD(&q->head, memory_order_seq_cst) > q->base.capacity)
 			d = -1; /* mutant 5: the ring is 2x larger and this check lets capacity+1 in */
 		if (d == 0) {
 			/* claim t. seq_cst success: it is P for not_empty (the parked
@@ -130,12 +131,12 @@ static inline mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empt
 			 * seq_cst fetch_or: a claim either precedes the close and is
 			 * drained, or fails on the CLOSED bit. relaxed failure: it only
 			 * reloads the guess */
-			if (atomic_compare_exchange_weak_explicit(&q->tail, &t, t + 1, memory_order_seq_cst,
+			if (MC_CAS_WEAK(&q->tail, &t, t + 1, memory_order_seq_cst,
 			                                          memory_order_relaxed))
 				break;
 			continue;
 		}
-		uint64_t now = atomic_load_explicit(&q->tail, memory_order_seq_cst);
+		uint64_t now = MC_LOAD(&q->tail, memory_order_seq_cst);
 		if (d > 0 || now != t) { /* t was claimed by another producer: look again */
 			t = now;
 			continue;
@@ -146,22 +147,23 @@ static inline mbx_status fr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empt
 			return MBX_FULL;
 		fr_room_ctx c = {q, t};
 		mbx_i_park_wait(&q->not_full, q->base.spin, &q->full_spin, false, fr_room_ready, &c, -1);
-		t = atomic_load_explicit(&q->tail, memory_order_relaxed); /* a guess again, as above */
+		t = MC_LOAD(&q->tail, memory_order_relaxed); /* a guess again, as above */
 	}
 	MBX_CHAOS(); /* claimed, not yet published: the consumer must wait for us */
+	MC_WR(&s->msg); /* a plain field: the model checker race-checks it */
 	s->msg = *msg;
 	/* release: pairs with the consumer's acquire load in fr_published; hands
 	 * the message over. Not P for the park: the claim CAS above is. */
 	if (MBX_MUTANT(1)) /* mutant 1: relaxed publish, the message is not handed over */
-		atomic_store_explicit(&s->seq, t + 1, memory_order_relaxed);
+		MC_STORE(&s->seq, t + 1, memory_order_relaxed);
 	else
-		atomic_store_explicit(&s->seq, t + 1, memory_order_release);
+		MC_STORE(&s->seq, t + 1, memory_order_release);
 	/* seq_cst load, after the seq_cst claim: if head < t here, the consumer's
 	 * head store (of t) comes later in the total order, so its later seq_cst
 	 * load of tail sees our claim and it waits for this slot instead of
 	 * answering EMPTY: "false" is never false */
 	if (was_empty)
-		*was_empty = atomic_load_explicit(&q->head, memory_order_seq_cst) >= t;
+		*was_empty = MC_LOAD(&q->head, memory_order_seq_cst) >= t;
 	if (!MBX_MUTANT(2)) /* mutant 2: a parked consumer is never woken */
 		mbx_i_park_wake(&q->not_empty); /* K1 after the claim (P); after the publish too */
 	return MBX_OK;
@@ -188,7 +190,7 @@ typedef struct fr_pop_ctx {
 /* acquire: pairs with the producer's release publish in fr_push_impl */
 static inline bool fr_published(const fr_pop_ctx *c)
 {
-	return atomic_load_explicit(&c->s->seq, memory_order_acquire) == c->h + 1;
+	return MC_LOAD(&c->s->seq, memory_order_acquire) == c->h + 1;
 }
 
 /* Park condition: slot h published, or tail moved away from "h, open" (a
@@ -199,20 +201,21 @@ static inline bool fr_published(const fr_pop_ctx *c)
 static inline bool fr_pop_ready(void *p)
 {
 	fr_pop_ctx *c = p;
-	return fr_published(c) || atomic_load_explicit(&c->q->tail, memory_order_seq_cst) != c->h;
+	return fr_published(c) || MC_LOAD(&c->q->tail, memory_order_seq_cst) != c->h;
 }
 
 static inline mbx_status fr_take(fr_ring *q, fr_pop_ctx *c, mbx_msg *out)
 {
+	MC_RD(&c->s->msg);
 	*out = c->s->msg;
 	/* release: pairs with the acquire load of seq by the producer that
 	 * claims position h + cap; our read of the message happens before its
 	 * write */
-	atomic_store_explicit(&c->s->seq, c->h + q->mask + 1, memory_order_release);
+	MC_STORE(&c->s->seq, c->h + q->mask + 1, memory_order_release);
 	/* seq_cst: P for not_full (producers re-check head after announcing) and
 	 * the pairing for was_empty. It also releases the free above to a
 	 * producer that learns about it through head. */
-	atomic_store_explicit(&q->head, c->h + 1, memory_order_seq_cst);
+	MC_STORE(&q->head, c->h + 1, memory_order_seq_cst);
 	mbx_i_park_wake(&q->not_full);
 	return MBX_OK;
 }
@@ -222,14 +225,14 @@ static inline mbx_status fr_pop_until(mbx *m, mbx_msg *out, int64_t deadline_ns)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: head is written only by the consumer, i.e. by us */
-	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
+	uint64_t h = MC_LOAD(&q->head, memory_order_relaxed);
 	fr_pop_ctx c = {q, &q->slots[h & q->mask], h};
 	bool timed_out = false;
 	unsigned round = 0;
 	for (;;) {
 		if (fr_published(&c))
 			return fr_take(q, &c, out);
-		uint64_t t = atomic_load_explicit(&q->tail, memory_order_seq_cst);
+		uint64_t t = MC_LOAD(&q->tail, memory_order_seq_cst);
 		if ((t & ~FR_CLOSED) != h) {
 			/* h is claimed, not yet published: that push is in flight.
 			 * Waiting for it (instead of answering EMPTY) keeps EMPTY
@@ -261,7 +264,7 @@ static inline void fr_close(mbx *m)
 {
 	fr_ring *q = (fr_ring *)m;
 	/* seq_cst RMW: P for both parks; from here on every claim CAS fails */
-	atomic_fetch_or_explicit(&q->tail, FR_CLOSED, memory_order_seq_cst);
+	MC_FETCH_OR(&q->tail, FR_CLOSED, memory_order_seq_cst);
 	mbx_i_park_wake(&q->not_empty);
 	mbx_i_park_wake(&q->not_full);
 }
@@ -271,8 +274,8 @@ static inline size_t fr_len(mbx *m)
 	fr_ring *q = (fr_ring *)m;
 	/* relaxed: an estimate by contract, no data depends on it; head first,
 	 * so a concurrent pop cannot make it look larger than the tail */
-	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed) & ~FR_CLOSED;
+	uint64_t h = MC_LOAD(&q->head, memory_order_relaxed);
+	uint64_t t = MC_LOAD(&q->tail, memory_order_relaxed) & ~FR_CLOSED;
 	if (t <= h)
 		return 0;
 	return t - h > q->mask + 1 ? (size_t)(q->mask + 1) : (size_t)(t - h);

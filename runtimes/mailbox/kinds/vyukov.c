@@ -60,6 +60,7 @@
 
 #include "mailbox.h"
 #include "mbx_sync.h"
+#include "mc_hooks.h"
 #include "park.h"
 
 enum { VY_BATCH = 64 }; /* nodes the consumer hands back at once */
@@ -110,7 +111,7 @@ static void vy_free_list(vy_node *n)
 {
 	while (n) {
 		/* relaxed: the list is private to the caller (or to destroy) */
-		vy_node *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+		vy_node *next = MC_LOAD(&n->next, memory_order_relaxed);
 		free(n);
 		n = next;
 	}
@@ -145,17 +146,17 @@ static vy_node *vy_node_get(vy_queue *q)
 	if (n) {
 		/* relaxed: links written by the consumer before the release CAS that
 		 * our acquire exchange read (below, on an earlier call) */
-		vy_spare = atomic_load_explicit(&n->next, memory_order_relaxed);
+		vy_spare = MC_LOAD(&n->next, memory_order_relaxed);
 		return n;
 	}
 	/* relaxed peek: spares no RMW on an empty stack; the exchange decides */
-	if (atomic_load_explicit(&q->free, memory_order_relaxed)) {
+	if (MC_LOAD(&q->free, memory_order_relaxed)) {
 		/* acquire: pairs with the consumer's release CAS in vy_recycle; the
 		 * consumer's last reads of these nodes happen before our writes */
-		n = atomic_exchange_explicit(&q->free, NULL, memory_order_acquire);
+		n = MC_XCHG(&q->free, NULL, memory_order_acquire);
 		if (n) {
 			vy_spare_arm();
-			vy_spare = atomic_load_explicit(&n->next, memory_order_relaxed); /* as above */
+			vy_spare = MC_LOAD(&n->next, memory_order_relaxed); /* as above */
 			return n;
 		}
 	}
@@ -166,20 +167,20 @@ static vy_node *vy_node_get(vy_queue *q)
 static void vy_recycle(vy_queue *q, vy_node *n)
 {
 	/* relaxed: the batch is consumer-private until the release CAS below */
-	atomic_store_explicit(&n->next, q->batch, memory_order_relaxed);
+	MC_STORE(&n->next, q->batch, memory_order_relaxed);
 	if (!q->batch)
 		q->batch_last = n;
 	q->batch = n;
 	if (++q->batch_n < VY_BATCH)
 		return;
 	/* relaxed: a first guess; the CAS checks it */
-	vy_node *top = atomic_load_explicit(&q->free, memory_order_relaxed);
+	vy_node *top = MC_LOAD(&q->free, memory_order_relaxed);
 	do {
-		atomic_store_explicit(&q->batch_last->next, top, memory_order_relaxed); /* published by the CAS */
+		MC_STORE(&q->batch_last->next, top, memory_order_relaxed); /* published by the CAS */
 		/* release: pairs with the producers' acquire exchange in vy_node_get.
 		 * relaxed failure: top can only have become NULL (a producer took the
 		 * stack), never anything else: we are the only pusher */
-	} while (!atomic_compare_exchange_weak_explicit(&q->free, &top, q->batch, memory_order_release,
+	} while (!MC_CAS_WEAK(&q->free, &top, q->batch, memory_order_release,
 	                                                memory_order_relaxed));
 	q->batch = q->batch_last = NULL;
 	q->batch_n = 0;
@@ -192,40 +193,41 @@ static mbx_status vy_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 	vy_queue *q = (vy_queue *)m;
 	/* relaxed: only the flag is read, no data hangs on it; close's store
 	 * happens-before any push that starts after close returned */
-	if (atomic_load_explicit(&q->closed, memory_order_relaxed))
+	if (MC_LOAD(&q->closed, memory_order_relaxed))
 		return MBX_CLOSED;
 	vy_node *n = vy_node_get(q);
 	if (!n)
 		return MBX_NOMEM;
+	MC_WR(&n->msg); /* a plain field: the model checker race-checks it */
 	n->msg = *msg;
 	/* relaxed: these initialising stores are published by the exchange below */
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->consumed, 0, memory_order_relaxed);
+	MC_STORE(&n->next, NULL, memory_order_relaxed);
+	MC_STORE(&n->consumed, 0, memory_order_relaxed);
 	/* relaxed: a count for len only, no data depends on it. Before the
 	 * exchange, so the exchange-to-link window stays two instructions; it
 	 * brings in the head line that the exchange then finds owned. */
-	atomic_fetch_add_explicit(&q->pushed, 1, memory_order_relaxed);
+	MC_FETCH_ADD(&q->pushed, 1, memory_order_relaxed);
 	/* The exchange is the linearization point of push. seq_cst (acq_rel
 	 * would do for the data): it is P for not_empty, paired with the
 	 * consumer's announce and its seq_cst re-read of head in vy_ready
 	 * (park.h). Release: the next producer's exchange reads n. Acquire: we
 	 * read prev's `consumed`. */
-	vy_node *prev = atomic_exchange_explicit(&q->head, n, memory_order_seq_cst);
+	vy_node *prev = MC_XCHG(&q->head, n, memory_order_seq_cst);
 	if (was_empty) {
 		/* relaxed: prev cannot be recycled before our link store below. If
 		 * the consumer answered EMPTY on prev, its release CAS on head (in
 		 * vy_settle) came before our exchange, which read it: we see 1. If we
 		 * read 0, the consumer has not settled on prev and will reach n. */
-		*was_empty = atomic_load_explicit(&prev->consumed, memory_order_relaxed) != 0;
+		*was_empty = MC_LOAD(&prev->consumed, memory_order_relaxed) != 0;
 	}
 	MBX_CHAOS(); /* between exchange and link: the consumer sees RETRY */
 	/* release: pairs with the consumer's acquire load of tail->next in
 	 * vy_take; hands over n's message and fields. After this store prev may
 	 * be recycled at once: we do not touch it again. */
 	if (MBX_MUTANT(3)) /* mutant 3: relaxed link, the message is not handed over */
-		atomic_store_explicit(&prev->next, n, memory_order_relaxed);
+		MC_STORE(&prev->next, n, memory_order_relaxed);
 	else
-		atomic_store_explicit(&prev->next, n, memory_order_release);
+		MC_STORE(&prev->next, n, memory_order_release);
 	mbx_i_park_wake(&q->not_empty); /* after the link: a woken consumer finds n */
 	return MBX_OK;
 }
@@ -238,8 +240,9 @@ static mbx_status vy_take(vy_queue *q, mbx_msg *out)
 {
 	vy_node *t = q->tail;
 	/* acquire: pairs with the producer's release link store in vy_push */
-	vy_node *next = atomic_load_explicit(&t->next, memory_order_acquire);
+	vy_node *next = MC_LOAD(&t->next, memory_order_acquire);
 	if (next) {
+		MC_RD(&next->msg);
 		*out = next->msg;
 		/* `next` is the new stub. Only a producer whose exchange returns it
 		 * reads `consumed`, and that is possible only while it is the last
@@ -249,16 +252,16 @@ static mbx_status vy_take(vy_queue *q, mbx_msg *out)
 		 * the store); the store itself is ordered for its reader by
 		 * vy_settle's release CAS, and before that a 0 is harmless (the
 		 * consumer has not answered EMPTY and will reach that producer). */
-		if (!atomic_load_explicit(&next->next, memory_order_relaxed))
-			atomic_store_explicit(&next->consumed, 1, memory_order_relaxed);
+		if (!MC_LOAD(&next->next, memory_order_relaxed))
+			MC_STORE(&next->consumed, 1, memory_order_relaxed);
 		q->tail = next;
 		/* relaxed: consumer-owned counter, read only by len */
-		atomic_store_explicit(&q->popped, atomic_load_explicit(&q->popped, memory_order_relaxed) + 1,
+		MC_STORE(&q->popped, MC_LOAD(&q->popped, memory_order_relaxed) + 1,
 		                      memory_order_relaxed);
 		vy_recycle(q, t);
 		return MBX_OK;
 	}
-	return atomic_load_explicit(&q->head, memory_order_seq_cst) == t ? MBX_EMPTY : MBX_RETRY;
+	return MC_LOAD(&q->head, memory_order_seq_cst) == t ? MBX_EMPTY : MBX_RETRY;
 }
 
 /* The queue looked empty: confirm it and answer EMPTY or CLOSED, or RETRY if
@@ -271,11 +274,11 @@ static mbx_status vy_take(vy_queue *q, mbx_msg *out)
  * hammered. */
 static mbx_status vy_settle(vy_queue *q)
 {
-	uint32_t closed = atomic_load_explicit(&q->closed, memory_order_seq_cst);
+	uint32_t closed = MC_LOAD(&q->closed, memory_order_seq_cst);
 	vy_node *t = q->tail, *expect = t;
 	/* release: see above; pairs with the producers' seq_cst (acquire)
 	 * exchange. relaxed failure: a push got in, the caller looks again */
-	if (!atomic_compare_exchange_strong_explicit(&q->head, &expect, t, memory_order_release,
+	if (!MC_CAS_STRONG(&q->head, &expect, t, memory_order_release,
 	                                             memory_order_relaxed))
 		return MBX_RETRY;
 	return closed ? MBX_CLOSED : MBX_EMPTY;
@@ -288,9 +291,9 @@ static bool vy_ready(void *p)
 {
 	vy_queue *q = p;
 	vy_node *t = q->tail;
-	return atomic_load_explicit(&t->next, memory_order_seq_cst) != NULL ||
-	       atomic_load_explicit(&q->head, memory_order_seq_cst) != t ||
-	       atomic_load_explicit(&q->closed, memory_order_seq_cst) != 0;
+	return MC_LOAD(&t->next, memory_order_seq_cst) != NULL ||
+	       MC_LOAD(&q->head, memory_order_seq_cst) != t ||
+	       MC_LOAD(&q->closed, memory_order_seq_cst) != 0;
 }
 
 /* deadline_ns: 0 = do not wait (never answers RETRY), < 0 = forever, else
@@ -304,7 +307,7 @@ static mbx_status vy_pop_until(vy_queue *q, mbx_msg *out, int64_t deadline_ns)
 		if (st == MBX_OK)
 			return st;
 		if (st == MBX_EMPTY && (timed_out || deadline_ns == 0 ||
-		                        atomic_load_explicit(&q->closed, memory_order_seq_cst))) {
+		                        MC_LOAD(&q->closed, memory_order_seq_cst))) {
 			st = vy_settle(q);
 			if (st == MBX_EMPTY && timed_out)
 				return MBX_TIMEOUT;
@@ -342,7 +345,7 @@ static void vy_close(mbx *m)
 {
 	vy_queue *q = (vy_queue *)m;
 	/* seq_cst: P for not_empty (vy_ready reads it after announcing) */
-	atomic_store_explicit(&q->closed, 1, memory_order_seq_cst);
+	MC_STORE(&q->closed, 1, memory_order_seq_cst);
 	mbx_i_park_wake(&q->not_empty);
 }
 
@@ -352,8 +355,8 @@ static size_t vy_len(mbx *m)
 	/* relaxed: an estimate by contract, exact at rest (then both counters
 	 * are final). popped first, since pushes only grow; a reading with
 	 * popped ahead (a pop racing its push's count) clamps to 0. */
-	uint64_t popped = atomic_load_explicit(&q->popped, memory_order_relaxed);
-	uint64_t pushed = atomic_load_explicit(&q->pushed, memory_order_relaxed);
+	uint64_t popped = MC_LOAD(&q->popped, memory_order_relaxed);
+	uint64_t pushed = MC_LOAD(&q->pushed, memory_order_relaxed);
 	return pushed > popped ? (size_t)(pushed - popped) : 0;
 }
 
@@ -362,7 +365,7 @@ static void vy_destroy(mbx *m)
 	vy_queue *q = (vy_queue *)m;
 	vy_free_list(q->tail); /* the stub and every queued node */
 	vy_free_list(q->batch);
-	vy_free_list(atomic_load_explicit(&q->free, memory_order_relaxed)); /* no concurrency at destroy */
+	vy_free_list(MC_LOAD(&q->free, memory_order_relaxed)); /* no concurrency at destroy */
 	free(q);
 }
 

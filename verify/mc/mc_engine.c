@@ -1,0 +1,797 @@
+/* mc_engine.c: a deterministic model checker for the C11 code routed
+ * through runtimes/mailbox/mc_hooks.h. Hand-written: Debian 12 packages no
+ * model checker for C11 atomics (no CDSChecker, GenMC, Relacy or loom for C;
+ * CBMC/ESBMC are not stateless checkers of real threads). Design notes:
+ * /work/shared/MODELCHECK-NOTES.md; what it covers: verify/mc/README.md.
+ *
+ * Threads are real pthreads passing a baton (one futex word each), so one
+ * runs at a time. Every hook is a scheduling point: the running thread asks
+ * the scheduler which thread runs next, hands it the baton and sleeps on its
+ * own. An execution is determined by its decisions (which thread runs, which
+ * store-buffer flush happens before a conflicting access), recorded only
+ * where there was a choice: that list, printed as a string, replays it.
+ *
+ * Memory: SC (every store goes to memory), or TSO (non-seq_cst stores wait
+ * in a per-thread FIFO; seq_cst stores, RMWs and futex calls drain it; loads
+ * read their own buffer first; another thread's buffer is flushed, as a
+ * decision, just before an access that could see the difference).
+ * Happens-before: vector clocks over the edges C11 creates (release/acquire,
+ * seq_cst counted as acq_rel, RMWs continue release sequences, relaxed
+ * creates none; futex wake -> woken thread), race-checking MC_RD/MC_WR. */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mc_engine.h"
+#include "mbx_sync.h"
+
+typedef uint32_t vclock[MC_MAX_THREADS];
+
+enum { TS_RUN, TS_BLOCKED, TS_EXITED };
+enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = 1 << 16, MAP_CAP = 1 << 12 };
+
+typedef struct sb_entry {
+	volatile void *p;
+	unsigned size;
+	uint64_t v;
+	vclock rel; /* the clock an acquirer of this value inherits */
+	const char *site;
+} sb_entry;
+
+typedef struct mthread {
+	pthread_t pt;
+	_Atomic uint32_t go; /* the baton */
+	int id, state;
+	bool yielded;
+	_Atomic uint32_t *fword; /* blocked in a futex wait on this word */
+	uint32_t fexp;
+	bool ftimed;
+	int fresult;
+	const char *site; /* the last scheduling point */
+	vclock C, F, A;   /* clock, clock at the last release fence, acquired-by-relaxed */
+	sb_entry sb[SB_CAP];
+	int nsb;
+} mthread;
+
+typedef struct frame {
+	char kind; /* 't' thread, 'f' flush */
+	uint8_t nopt, choice, pre;
+	uint32_t costs, tried; /* bit i: option i costs a preemption / was explored */
+	uint8_t val[MAX_OPT];  /* tid, or flush depth */
+} frame;
+
+/* a location's clock (atomics) or shadow (plain 8-byte granules) */
+typedef struct loc {
+	uintptr_t key;
+	uint64_t gen;
+	vclock R; /* atomic: release clock of the current value */
+	/* plain: last write epoch, read clocks */
+	int wtid;
+	uint32_t wclk;
+	const char *wsite;
+	vclock rd;
+	const char *rsite[MC_MAX_THREADS];
+} loc;
+
+static struct {
+	mc_config cfg;
+	const mc_harness *h;
+	void *ctx;
+	int n;
+	mthread t[MC_MAX_THREADS];
+	_Atomic uint32_t done; /* the driver sleeps on it during an execution */
+	uint64_t gen, steps, execs, exec_steps_max;
+	int pre; /* preemptions so far in this execution */
+	int bound;
+	/* decisions: the DFS stack, or the record of a random/replayed run */
+	frame fr[MAX_DECISIONS];
+	int depth, pos;
+	/* replay */
+	char rkind[MAX_DECISIONS];
+	uint8_t rval[MAX_DECISIONS];
+	int rlen;
+	/* PCT */
+	uint64_t rng;
+	int prio[MC_MAX_THREADS];
+	uint64_t pct_k, pct_step, change[4];
+	loc atom[MAP_CAP], plain[MAP_CAP];
+} mc;
+
+static _Thread_local mthread *me_;
+
+int mc_self(void) { return me_ ? me_->id : -1; }
+
+/* ---- baton ---- */
+
+static void baton_give(mthread *t)
+{
+	atomic_store(&t->go, 1);
+	syscall(SYS_futex, (uint32_t *)&t->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void baton_wait(mthread *t)
+{
+	while (!atomic_exchange(&t->go, 0))
+		syscall(SYS_futex, (uint32_t *)&t->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+/* ---- memory ---- */
+
+static uint64_t mem_read(const volatile void *p, unsigned size)
+{
+	switch (size) {
+	case 1: return __atomic_load_n((const volatile uint8_t *)p, __ATOMIC_RELAXED);
+	case 2: return __atomic_load_n((const volatile uint16_t *)p, __ATOMIC_RELAXED);
+	case 4: return __atomic_load_n((const volatile uint32_t *)p, __ATOMIC_RELAXED);
+	default: return __atomic_load_n((const volatile uint64_t *)p, __ATOMIC_RELAXED);
+	}
+}
+
+static void mem_write(volatile void *p, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1: __atomic_store_n((volatile uint8_t *)p, (uint8_t)v, __ATOMIC_RELAXED); break;
+	case 2: __atomic_store_n((volatile uint16_t *)p, (uint16_t)v, __ATOMIC_RELAXED); break;
+	case 4: __atomic_store_n((volatile uint32_t *)p, (uint32_t)v, __ATOMIC_RELAXED); break;
+	default: __atomic_store_n((volatile uint64_t *)p, v, __ATOMIC_RELAXED); break;
+	}
+}
+
+static uint64_t trunc_to(uint64_t v, unsigned size)
+{
+	return size >= 8 ? v : v & ((UINT64_C(1) << (8 * size)) - 1);
+}
+
+static loc *map_get(loc *map, uintptr_t key)
+{
+	for (uint64_t i = mbx_mix64(key) % MAP_CAP, n = 0; n < MAP_CAP; i = (i + 1) % MAP_CAP, n++) {
+		loc *l = &map[i];
+		if (l->gen != mc.gen) {
+			memset(l, 0, sizeof *l);
+			l->key = key;
+			l->gen = mc.gen;
+			l->wtid = -1;
+			return l;
+		}
+		if (l->key == key)
+			return l;
+	}
+	mc_fail("bound", "more than %d shared locations in one execution", MAP_CAP);
+}
+
+static void vc_join(vclock a, const vclock b)
+{
+	for (int i = 0; i < MC_MAX_THREADS; i++)
+		if (b[i] > a[i])
+			a[i] = b[i];
+}
+
+static bool mo_acquire(int mo) { return mo != memory_order_relaxed && mo != memory_order_release; }
+static bool mo_release(int mo)
+{
+	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
+}
+
+/* ---- the schedule string ---- */
+
+static const char *mode_name(int m) { return m == MC_TSO ? "tso" : "sc"; }
+
+static void print_schedule(FILE *f)
+{
+	fprintf(f, "mc: schedule: MC1:%s:%s:pb=%d:", mc.h->name, mode_name(mc.cfg.mode), mc.bound);
+	int n = mc.pos; /* the decisions of this execution so far */
+	for (int i = 0; i < n;) {
+		int j = i;
+		while (j < n && mc.fr[j].kind == mc.fr[i].kind &&
+		       mc.fr[j].val[mc.fr[j].choice] == mc.fr[i].val[mc.fr[i].choice])
+			j++;
+		fprintf(f, "%s%c%u", i ? "." : "", mc.fr[i].kind, mc.fr[i].val[mc.fr[i].choice]);
+		if (j - i > 1)
+			fprintf(f, "x%d", j - i);
+		i = j;
+	}
+	fprintf(f, "\n");
+}
+
+int mc_parse_schedule(const char *s, const char **harness, int *mode, int *bound)
+{
+	static char name[64];
+	char mode_s[4];
+	int used = 0;
+	if (sscanf(s, "MC1:%63[^:]:%3[a-z]:pb=%d:%n", name, mode_s, bound, &used) != 3 || !used)
+		return -1;
+	if (strcmp(mode_s, "sc") && strcmp(mode_s, "tso"))
+		return -1;
+	*harness = name;
+	*mode = strcmp(mode_s, "tso") == 0 ? MC_TSO : MC_SC;
+	mc.rlen = 0;
+	for (const char *p = s + used; *p;) {
+		char k = *p++;
+		if (k != 't' && k != 'f')
+			return -1;
+		char *end;
+		unsigned long v = strtoul(p, &end, 10), rep = 1;
+		if (end == p || v >= 256)
+			return -1;
+		p = end;
+		if (*p == 'x') {
+			rep = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || rep == 0)
+				return -1;
+			p = end;
+		}
+		for (unsigned long r = 0; r < rep; r++) {
+			if (mc.rlen >= MAX_DECISIONS)
+				return -1;
+			mc.rkind[mc.rlen] = k;
+			mc.rval[mc.rlen++] = (uint8_t)v;
+		}
+		if (*p == '.')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- failures ---- */
+
+static const char *expect_kind;
+
+static void report(const char *kind, const char *msg)
+{
+	fflush(stdout);
+	printf("mc: FAIL %s: %s\n", kind, msg);
+	printf("mc: harness %s, mode %s, execution %" PRIu64 ", step %" PRIu64 ", preemption bound %d\n",
+	       mc.h->name, mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
+	print_schedule(stdout);
+	printf("mc: replay with: --replay '<the schedule above>'\n");
+	fflush(stdout);
+}
+
+_Noreturn void mc_fail(const char *kind, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	report(kind, msg);
+	int rc = 1;
+	if (expect_kind) {
+		rc = strcmp(kind, expect_kind) == 0 ? 0 : 1;
+		printf("mc: %s: expected a %s failure, found %s\n", rc ? "UNEXPECTED" : "as expected", expect_kind, kind);
+		fflush(stdout);
+	}
+	_exit(rc);
+}
+
+static void on_abort(int sig)
+{
+	(void)sig;
+	report("abort", "the code under test aborted (a CHECK failed?)");
+	_exit(expect_kind && strcmp(expect_kind, "abort") == 0 ? 0 : 1);
+}
+
+/* ---- decisions ---- */
+
+static uint64_t rnd(void) { return mbx_mix64(mc.rng++); }
+
+/* Chooses among nopt options (val[i] names option i); costs: bit i set when
+ * option i is a preemption; def: the free default. Returns the index. */
+static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int def)
+{
+	if (mc.pos >= MAX_DECISIONS)
+		mc_fail("bound", "more than %d decisions in one execution", MAX_DECISIONS);
+	frame *f = &mc.fr[mc.pos];
+	int choice = def;
+	if (mc.cfg.search == MC_REPLAY) {
+		if (mc.pos >= mc.rlen || mc.rkind[mc.pos] != kind)
+			mc_fail("nondeterminism",
+			        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
+			        "build, or nondeterminism the hooks do not see)",
+			        mc.pos, kind, nopt, mc.pos >= mc.rlen ? "nothing more" : "otherwise");
+		for (choice = 0; choice < nopt && val[choice] != mc.rval[mc.pos]; choice++)
+			;
+		if (choice == nopt)
+			mc_fail("nondeterminism",
+			        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
+			        "nondeterminism the hooks do not see)",
+			        mc.pos, kind, mc.rval[mc.pos]);
+	} else if (mc.cfg.search == MC_DFS && mc.pos < mc.depth) {
+		if (f->kind != kind || f->nopt != nopt || memcmp(f->val, val, (size_t)nopt))
+			mc_fail("nondeterminism", "decision %d differs from the previous run with the same prefix", mc.pos);
+		choice = f->choice;
+	} else if (mc.cfg.search == MC_PCT) {
+		if (kind == 't') {
+			mc.pct_step++;
+			for (int c = 0; c < mc.cfg.pct_depth - 1; c++)
+				if (mc.change[c] == mc.pct_step && costs) { /* costs: the running thread could go on */
+					int cur = val[def];
+					int lo = mc.prio[cur];
+					for (int i = 0; i < mc.n; i++)
+						if (mc.prio[i] < lo)
+							lo = mc.prio[i];
+					mc.prio[cur] = lo - 1; /* demote the running thread */
+				}
+			choice = 0;
+			for (int i = 1; i < nopt; i++)
+				if (mc.prio[val[i]] > mc.prio[val[choice]])
+					choice = i;
+		} else {
+			choice = (int)(rnd() % (uint64_t)nopt);
+		}
+	}
+	if (mc.cfg.search != MC_DFS || mc.pos >= mc.depth) {
+		f->kind = kind;
+		f->nopt = (uint8_t)nopt;
+		memcpy(f->val, val, (size_t)nopt);
+		f->costs = costs;
+		f->pre = (uint8_t)mc.pre;
+		f->choice = (uint8_t)choice;
+		f->tried = 1u << choice;
+		if (mc.cfg.search == MC_DFS)
+			mc.depth = mc.pos + 1;
+	}
+	mc.pos++;
+	if (costs & (1u << choice))
+		mc.pre++;
+	return choice;
+}
+
+/* DFS: the next schedule to run; false when the search is over */
+static bool dfs_advance(void)
+{
+	while (mc.depth > 0) {
+		frame *f = &mc.fr[mc.depth - 1];
+		for (int i = 0; i < f->nopt; i++) {
+			if (f->tried & (1u << i))
+				continue;
+			if ((int)(f->pre + ((f->costs >> i) & 1)) > mc.bound)
+				continue;
+			f->tried |= 1u << i;
+			f->choice = (uint8_t)i;
+			return true;
+		}
+		mc.depth--;
+	}
+	return false;
+}
+
+/* ---- scheduling ---- */
+
+/* The next thread to run after `self` (-1: none can run). */
+static int pick(mthread *self)
+{
+	uint8_t val[MC_MAX_THREADS];
+	int n = 0;
+	for (int pass = 0; pass < 2 && n == 0; pass++)
+		for (int i = 0; i < mc.n; i++)
+			if (mc.t[i].state == TS_RUN && (pass || !mc.t[i].yielded))
+				val[n++] = (uint8_t)i;
+	if (n == 0)
+		return -1;
+	int def = 0;
+	uint32_t costs = 0;
+	bool self_eligible = false;
+	for (int i = 0; i < n; i++)
+		if (self && val[i] == self->id && !self->yielded) {
+			def = i;
+			self_eligible = true;
+		}
+	if (self_eligible)
+		costs = ((1u << n) - 1) & ~(1u << def);
+	int c = n == 1 ? 0 : decide('t', n, val, costs, def);
+	int next = val[c];
+	for (int i = 0; i < mc.n; i++)
+		if (i != next)
+			mc.t[i].yielded = false; /* another thread steps: eligible again */
+	return next;
+}
+
+static void finish_execution(void)
+{
+	atomic_store(&mc.done, 1);
+	syscall(SYS_futex, (uint32_t *)&mc.done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* No thread can run: a timed wait times out, or everyone is done, or the
+ * live ones are blocked for good. Returns the thread to run, or -1 (done). */
+static int stuck(void)
+{
+	for (int i = 0; i < mc.n; i++)
+		if (mc.t[i].state == TS_BLOCKED && mc.t[i].ftimed) {
+			mc.t[i].state = TS_RUN;
+			mc.t[i].fresult = ETIMEDOUT;
+			return i;
+		}
+	char msg[900];
+	size_t o = 0;
+	for (int i = 0; i < mc.n; i++)
+		if (mc.t[i].state == TS_BLOCKED)
+			o += (size_t)snprintf(msg + o, o < sizeof msg ? sizeof msg - o : 0,
+			                      "%sT%d waits at %s on a word that is %u (it slept expecting %u)", o ? "; " : "", i,
+			                      mc.t[i].site, (unsigned)mem_read(mc.t[i].fword, 4), mc.t[i].fexp);
+	if (o)
+		mc_fail("lost-wakeup", "every live thread is blocked in a futex wait and no wake is pending: %s", msg);
+	return -1;
+}
+
+/* Hands the baton to `next` (or ends the execution) and waits for it back. */
+static void switch_to(mthread *self, int next)
+{
+	if (next < 0)
+		next = stuck();
+	if (next < 0) {
+		finish_execution();
+		return; /* only an exiting thread gets here */
+	}
+	if (self && next == self->id)
+		return;
+	baton_give(&mc.t[next]);
+	if (self && self->state != TS_EXITED)
+		baton_wait(self);
+}
+
+/* A scheduling point before the visible operation at `site`. */
+static void point(mthread *t, const char *site)
+{
+	t->site = site;
+	if (++mc.steps > mc.cfg.max_steps) {
+		bool spinning = true;
+		for (int i = 0; i < mc.n; i++)
+			if (mc.t[i].state == TS_RUN && !mc.t[i].yielded && i != t->id)
+				spinning = false;
+		mc_fail(spinning ? "livelock" : "bound", "more than %" PRIu64 " steps; T%d at %s", mc.cfg.max_steps, t->id,
+		        site);
+	}
+	switch_to(t, pick(t));
+}
+
+/* ---- TSO store buffers ---- */
+
+static void commit(volatile void *p, unsigned size, uint64_t v, const vclock rel)
+{
+	mem_write(p, size, v);
+	loc *l = map_get(mc.atom, (uintptr_t)p);
+	memcpy(l->R, rel, sizeof l->R); /* C++20: a relaxed store starts no release sequence */
+}
+
+static void flush_through(mthread *u, int k)
+{
+	for (int i = 0; i <= k; i++)
+		commit(u->sb[i].p, u->sb[i].size, u->sb[i].v, u->sb[i].rel);
+	memmove(u->sb, u->sb + k + 1, (size_t)(u->nsb - k - 1) * sizeof u->sb[0]);
+	u->nsb -= k + 1;
+}
+
+static void drain(mthread *t)
+{
+	if (t->nsb)
+		flush_through(t, t->nsb - 1);
+}
+
+/* t is about to read p from memory: each other thread's buffered stores to p
+ * may or may not reach memory first (a decision per such buffer). */
+static void offer_flushes(mthread *t, const volatile void *p)
+{
+	for (int i = 0; i < mc.n; i++) {
+		mthread *u = &mc.t[i];
+		if (u == t || !u->nsb)
+			continue;
+		uint8_t val[MAX_OPT] = {0};
+		int idx[SB_CAP + 1], n = 1;
+		for (int k = 0; k < u->nsb; k++)
+			if (u->sb[k].p == p) {
+				idx[n] = k;
+				val[n] = (uint8_t)(k + 1);
+				n++;
+			}
+		if (n == 1)
+			continue;
+		int c = decide('f', n, val, 0, 0);
+		if (c > 0)
+			flush_through(u, idx[c]);
+	}
+}
+
+/* ---- the hooks ---- */
+
+uint64_t mc_hook_load(const volatile void *p, unsigned size, int mo, const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		return mem_read(p, size);
+	point(t, site);
+	for (int k = t->nsb - 1; k >= 0; k--)
+		if (t->sb[k].p == p)
+			return t->sb[k].v; /* store forwarding: our own store, no new edge */
+	offer_flushes(t, p);
+	uint64_t v = mem_read(p, size);
+	loc *l = map_get(mc.atom, (uintptr_t)p);
+	vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
+	t->C[t->id]++;
+	return v;
+}
+
+void mc_hook_store(volatile void *p, unsigned size, uint64_t v, int mo, const char *site)
+{
+	mthread *t = me_;
+	v = trunc_to(v, size);
+	if (!t) {
+		mem_write(p, size, v);
+		return;
+	}
+	point(t, site);
+	vclock rel;
+	memcpy(rel, mo_release(mo) ? t->C : t->F, sizeof rel);
+	t->C[t->id]++;
+	if (mc.cfg.mode == MC_TSO && mo != memory_order_seq_cst) {
+		if (t->nsb == SB_CAP)
+			flush_through(t, 0);
+		sb_entry *e = &t->sb[t->nsb++];
+		e->p = p;
+		e->size = size;
+		e->v = v;
+		memcpy(e->rel, rel, sizeof rel);
+		e->site = site;
+		return;
+	}
+	drain(t); /* seq_cst store: XCHG (or MOV; MFENCE) */
+	commit(p, size, v, rel);
+}
+
+/* the read half of an RMW (t's buffer drained, flushes offered) */
+static loc *rmw_read(mthread *t, int mo, const volatile void *p)
+{
+	loc *l = map_get(mc.atom, (uintptr_t)p);
+	vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
+	return l;
+}
+
+static void rmw_write(mthread *t, int mo, loc *l, volatile void *p, unsigned size, uint64_t v)
+{
+	vc_join(l->R, mo_release(mo) ? t->C : t->F); /* an RMW continues the release sequence */
+	mem_write(p, size, v);
+	t->C[t->id]++;
+}
+
+uint64_t mc_hook_rmw(volatile void *p, unsigned size, int op, uint64_t v, int mo, const char *site)
+{
+	mthread *t = me_;
+	if (t) {
+		point(t, site);
+		drain(t); /* LOCK'd */
+		offer_flushes(t, p);
+	}
+	uint64_t old = mem_read(p, size);
+	uint64_t nv = trunc_to(op == MC_OP_XCHG ? v : op == MC_OP_ADD ? old + v : op == MC_OP_SUB ? old - v : old | v, size);
+	if (!t) {
+		mem_write(p, size, nv);
+		return old;
+	}
+	rmw_write(t, mo, rmw_read(t, mo, p), p, size, nv);
+	return old;
+}
+
+bool mc_hook_cas(volatile void *p, unsigned size, void *expected, uint64_t desired, int succ, int fail,
+                 const char *site)
+{
+	mthread *t = me_;
+	if (t) {
+		point(t, site);
+		drain(t); /* LOCK CMPXCHG, also when it fails */
+		offer_flushes(t, p);
+	}
+	uint64_t cur = mem_read(p, size), exp = 0;
+	memcpy(&exp, expected, size);
+	desired = trunc_to(desired, size);
+	if (cur != exp) {
+		memcpy(expected, &cur, size);
+		if (t) {
+			rmw_read(t, fail, p);
+			t->C[t->id]++;
+		}
+		return false;
+	}
+	if (!t)
+		mem_write(p, size, desired);
+	else
+		rmw_write(t, succ, rmw_read(t, succ, p), p, size, desired);
+	return true;
+}
+
+int mc_hook_futex_wait(_Atomic uint32_t *p, uint32_t expected, int64_t timeout_ns, const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		mc_fail("usage", "a futex wait outside the model threads at %s", site);
+	point(t, site);
+	drain(t); /* the kernel takes a lock */
+	offer_flushes(t, p);
+	if ((uint32_t)mem_read(p, 4) != expected)
+		return EAGAIN;
+	t->state = TS_BLOCKED;
+	t->fword = p;
+	t->fexp = expected;
+	t->ftimed = timeout_ns >= 0;
+	t->fresult = 0;
+	switch_to(t, pick(NULL));
+	return t->fresult;
+}
+
+void mc_hook_futex_wake(_Atomic uint32_t *p, int n, const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		return; /* outside the model: nobody is blocked */
+	point(t, site);
+	drain(t);
+	/* which waiters a partial wake releases is not a decision yet: the
+	 * lowest ids first */
+	for (int i = 0; i < mc.n && n > 0; i++) {
+		mthread *u = &mc.t[i];
+		if (u->state == TS_BLOCKED && u->fword == p) {
+			u->state = TS_RUN;
+			if (!mc.cfg.strict_futex)
+				vc_join(u->C, t->C); /* the futex bucket lock orders wake before wake-up */
+			n--;
+		}
+	}
+	t->C[t->id]++;
+}
+
+void mc_hook_yield(const char *site)
+{
+	mthread *t = me_;
+	if (!t) {
+		sched_yield();
+		return;
+	}
+	t->yielded = true; /* ineligible until another thread steps */
+	point(t, site);
+}
+
+void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		return;
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)7, end = (uintptr_t)p + size;
+	for (; a < end; a += 8) {
+		loc *s = map_get(mc.plain, a);
+		if (s->wtid >= 0 && s->wtid != t->id && s->wclk > t->C[s->wtid])
+			mc_fail("data-race", "%s by T%d at %s is not ordered after the write by T%d at %s",
+			        write ? "write" : "read", t->id, site, s->wtid, s->wsite);
+		if (write) {
+			for (int u = 0; u < mc.n; u++)
+				if (u != t->id && s->rd[u] > t->C[u])
+					mc_fail("data-race", "write by T%d at %s is not ordered after the read by T%d at %s",
+					        t->id, site, u, s->rsite[u]);
+			memset(s->rd, 0, sizeof s->rd);
+			s->wtid = t->id;
+			s->wclk = t->C[t->id];
+			s->wsite = site;
+		} else {
+			s->rd[t->id] = t->C[t->id];
+			s->rsite[t->id] = site;
+		}
+	}
+}
+
+/* ---- executions ---- */
+
+static void *thread_main(void *arg)
+{
+	mthread *t = arg;
+	me_ = t;
+	baton_wait(t); /* thread start: the scheduler picks who starts */
+	mc.h->thread(mc.ctx, t->id);
+	t->state = TS_EXITED; /* its buffer stays: flushed when someone looks, or at the end */
+	me_ = NULL; /* thread-exit destructors (the node and slot caches) run outside the model */
+	switch_to(t, pick(NULL));
+	return NULL;
+}
+
+static void run_one(void)
+{
+	mc.gen++;
+	mc.steps = 0;
+	mc.pre = 0;
+	mc.pos = 0;
+	mc.pct_step = 0;
+	atomic_store(&mc.done, 0);
+	mc.ctx = mc.h->setup();
+	for (int i = 0; i < mc.n; i++) {
+		mthread *t = &mc.t[i];
+		memset(t, 0, sizeof *t);
+		t->id = i;
+		t->state = TS_RUN;
+		t->C[i] = 1;
+		if (pthread_create(&t->pt, NULL, thread_main, t))
+			mc_fail("usage", "pthread_create failed");
+	}
+	if (mc.cfg.search == MC_PCT) {
+		for (int i = 0; i < mc.n; i++)
+			mc.prio[i] = i;
+		for (int i = mc.n - 1; i > 0; i--) { /* a random permutation */
+			int j = (int)(rnd() % (uint64_t)(i + 1)), x = mc.prio[i];
+			mc.prio[i] = mc.prio[j];
+			mc.prio[j] = x;
+		}
+		for (int c = 0; c < 3; c++)
+			mc.change[c] = 1 + rnd() % (mc.pct_k ? mc.pct_k : 1);
+	}
+	switch_to(NULL, pick(NULL));
+	while (!atomic_load(&mc.done))
+		syscall(SYS_futex, (uint32_t *)&mc.done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	for (int i = 0; i < mc.n; i++)
+		pthread_join(mc.t[i].pt, NULL);
+	for (int i = 0; i < mc.n; i++)
+		drain(&mc.t[i]); /* the final drain, before the oracle */
+	if (mc.steps > mc.exec_steps_max)
+		mc.exec_steps_max = mc.steps;
+	if (mc.pct_step > mc.pct_k)
+		mc.pct_k = mc.pct_step;
+	const char *bad = mc.h->check ? mc.h->check(mc.ctx) : NULL;
+	if (bad)
+		mc_fail("oracle", "%s", bad);
+	if (mc.h->teardown)
+		mc.h->teardown(mc.ctx);
+	mc.execs++;
+}
+
+mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
+{
+	memset(&mc.fr, 0, sizeof mc.fr);
+	mc.cfg = *cfg;
+	mc.h = h;
+	mc.n = h->nthreads;
+	mc.execs = mc.exec_steps_max = 0;
+	expect_kind = expect;
+	signal(SIGABRT, on_abort);
+	mc_result r = {0};
+	if (cfg->search == MC_REPLAY) {
+		mc.bound = cfg->bound;
+		run_one();
+		if (mc.pos != mc.rlen)
+			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc.rlen);
+		r.execs = 1;
+		return r;
+	}
+	if (cfg->search == MC_DFS) {
+		/* iterative context bounding: bound 0, 1, ... cfg->bound */
+		for (mc.bound = 0; mc.bound <= cfg->bound; mc.bound++) {
+			mc.depth = 0;
+			uint64_t before = mc.execs;
+			do {
+				run_one();
+				if (cfg->max_execs && mc.execs >= cfg->max_execs) {
+					r.truncated = true;
+					break;
+				}
+			} while (dfs_advance());
+			r.per_bound[mc.bound] = mc.execs - before;
+			if (r.truncated)
+				break;
+		}
+		mc.bound = cfg->bound;
+	} else {
+		mc.rng = cfg->seed;
+		mc.pct_k = 0;
+		mc.bound = -1;
+		for (uint64_t i = 0; i < cfg->runs; i++)
+			run_one();
+	}
+	r.execs = mc.execs;
+	r.max_steps = mc.exec_steps_max;
+	return r;
+}
