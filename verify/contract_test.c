@@ -2,7 +2,8 @@
  * untested, written once over the table (label `conformance`): timeouts too
  * long for now + ns (UBSan aborts on the overflow in the asan preset),
  * was_empty with several producers against a consumer that only runs when
- * signalled, and mbx_drain racing producers on one CPU. */
+ * signalled, mbx_drain racing producers on one CPU, and small histories with
+ * FULL, TIMEOUT and CLOSED answers checked for linearizability. */
 #include <errno.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lincheck.h"
 #include "mailbox.h"
 #include "suite.h"
 #include "vutil.h"
@@ -242,6 +244,142 @@ static void t_drain_pinned(const mbx_ops *ops, uint64_t seed)
 	v_watchdog_stop(&wd);
 }
 
+/* ---- linearizability with every answer ----
+ * Many short rounds, each a small history checked by lincheck.h's search
+ * against the sequential model: two producers try_push 3 values each
+ * (FULL on a bounded kind at capacity 2), the consumer mixes try_pop and
+ * pop_timeout (EMPTY, TIMEOUT; RETRY is retried, not recorded), and on
+ * exact-close kinds a third thread closes mid-round (CLOSED answers to both
+ * sides). After the joins a final try_pop closes the history, so a lost
+ * value shows as an answer the model refuses. */
+enum { LN_P = 2, LN_PER = 3, LN_POPS = 6 };
+typedef struct ln_round {
+	mbx *m;
+	bool closer;
+	uint64_t seed;
+	pthread_barrier_t go;
+	lc_op ops[LN_P * LN_PER + LN_POPS + 2];
+	_Atomic int nops;
+} ln_round;
+
+static lc_answer ln_answer(mbx_status s)
+{
+	switch (s) {
+	case MBX_OK: return LC_A_OK;
+	case MBX_FULL: return LC_A_FULL;
+	case MBX_EMPTY: return LC_A_EMPTY;
+	case MBX_TIMEOUT: return LC_A_TIMEOUT;
+	case MBX_CLOSED: return LC_A_CLOSED;
+	default:
+		fprintf(stderr, "%s: unexpected answer %s in a history\n", PROG, mbx_status_name(s));
+		abort();
+	}
+}
+
+static void ln_record(ln_round *r, lc_op op)
+{
+	r->ops[atomic_fetch_add(&r->nops, 1)] = op; /* seq_cst: slots are distinct; read after the joins */
+}
+
+typedef struct { ln_round *r; uint32_t id; } ln_arg;
+
+static void *ln_producer(void *p)
+{
+	ln_arg *a = p;
+	pthread_barrier_wait(&a->r->go);
+	for (uint32_t i = 0; i < LN_PER; i++) {
+		uint8_t v = (uint8_t)(1 + a->id * LN_PER + i);
+		mbx_msg msg = {.tag = 4, .sender = a->id, .seq = i, .a = v};
+		int64_t inv = mbx_now_ns();
+		mbx_status s = mbx_try_push(a->r->m, &msg, NULL);
+		ln_record(a->r, (lc_op){inv, mbx_now_ns(), LC_PUSH, ln_answer(s), v});
+	}
+	return NULL;
+}
+
+static void *ln_closer(void *p)
+{
+	ln_round *r = p;
+	v_rng g = {r->seed};
+	pthread_barrier_wait(&r->go);
+	for (uint64_t k = v_below(&g, 2000); k > 0; k--)
+		mbx_cpu_relax();
+	int64_t inv = mbx_now_ns();
+	mbx_close(r->m);
+	ln_record(r, (lc_op){inv, mbx_now_ns(), LC_CLOSE, LC_A_OK, 0});
+	return NULL;
+}
+
+/* One consumer op (try_pop or pop_timeout), RETRY retried; recorded. */
+static void ln_pop(ln_round *r, bool timed, int64_t ns)
+{
+	for (;;) {
+		mbx_msg out = {0};
+		int64_t inv = mbx_now_ns();
+		mbx_status s = timed ? mbx_pop_timeout(r->m, &out, ns) : mbx_try_pop(r->m, &out);
+		int64_t resp = mbx_now_ns();
+		if (s == MBX_RETRY) {
+			sched_yield();
+			continue;
+		}
+		ln_record(r, (lc_op){inv, resp, LC_POP, ln_answer(s), s == MBX_OK ? (uint8_t)out.a : 0});
+		return;
+	}
+}
+
+static void t_lin_answers(const mbx_ops *ops, uint64_t seed)
+{
+	bool exact = ops->caps & MBX_CAP_EXACT_CLOSE;
+	uint32_t cap = (ops->caps & MBX_CAP_BOUNDED) ? 2 : 0;
+	v_rng g = {seed};
+	unsigned rounds = 3000 / V_SCALE, answers[5] = {0};
+	for (unsigned round = 0; round < rounds; round++) {
+		ln_round *r = calloc(1, sizeof *r);
+		CHECK(r != NULL);
+		r->m = make(ops, cap, v_below(&g, 2) ? 0 : -1);
+		r->closer = exact && v_below(&g, 2);
+		r->seed = v_next(&g);
+		CHECK_EQ(pthread_barrier_init(&r->go, NULL, LN_P + 1 + r->closer), 0);
+		pthread_t th[LN_P + 1];
+		ln_arg args[LN_P];
+		for (uint32_t i = 0; i < LN_P; i++) {
+			args[i] = (ln_arg){r, i};
+			CHECK_EQ(pthread_create(&th[i], NULL, ln_producer, &args[i]), 0);
+		}
+		if (r->closer)
+			CHECK_EQ(pthread_create(&th[LN_P], NULL, ln_closer, r), 0);
+		pthread_barrier_wait(&r->go);
+		for (int k = 0; k < LN_POPS; k++)
+			ln_pop(r, v_below(&g, 2), (int64_t)v_below(&g, 20000) + 1);
+		for (uint32_t i = 0; i < LN_P + (uint32_t)r->closer; i++)
+			pthread_join(th[i], NULL);
+		ln_pop(r, false, 0); /* after everything: refuses a lost value */
+		int n = atomic_load(&r->nops);
+		uint32_t model_cap = cap ? r->m->capacity : UINT32_MAX;
+		if (!lc_model_check(r->ops, n, model_cap)) {
+			fprintf(stderr, "%s: %s: round %u: history not linearizable against the model "
+			        "(capacity %u%s; seed %llu):\n", PROG, ops->name, round, r->m->capacity,
+			        r->closer ? ", close racing" : "", (unsigned long long)seed);
+			lc_print_history(stderr, r->ops, n);
+			abort();
+		}
+		for (int i = 0; i < n; i++)
+			answers[r->ops[i].ans]++;
+		pthread_barrier_destroy(&r->go);
+		mbx_destroy(r->m);
+		free(r);
+	}
+	printf("%s: %s: %u histories linearizable; answers OK=%u FULL=%u EMPTY=%u TIMEOUT=%u CLOSED=%u\n", PROG,
+	       ops->name, rounds, answers[LC_A_OK], answers[LC_A_FULL], answers[LC_A_EMPTY], answers[LC_A_TIMEOUT],
+	       answers[LC_A_CLOSED]);
+	/* a checker that never sees an answer checks nothing */
+	CHECK_GT(answers[LC_A_TIMEOUT], 0);
+	if (cap)
+		CHECK_GT(answers[LC_A_FULL], 0);
+	if (exact)
+		CHECK_GT(answers[LC_A_CLOSED], 0);
+}
+
 typedef struct test_def {
 	v_test t;
 	void (*fn)(const mbx_ops *ops, uint64_t seed);
@@ -251,6 +389,7 @@ static const test_def tests[] = {
 	{{"huge_timeout", 60, 0}, t_huge_timeout},
 	{{"was_empty_concurrent", 120, 0}, t_was_empty_concurrent},
 	{{"drain_pinned", 120, 0}, t_drain_pinned},
+	{{"lin_answers", 120, 0}, t_lin_answers},
 };
 
 static void run_test(const v_test *t, const v_case *c, uint64_t seed)
