@@ -170,6 +170,46 @@ static void t_ask_errors(tctx *t)
 	act_release(r);
 }
 
+/* ask with timeouts near INT64_MAX: now + timeout overflows (undefined
+ * behaviour: UBSan aborts in the asan preset); the clamped deadline waits
+ * "for ever" instead, in the push on a full mailbox and in the reply wait. */
+typedef struct { act_ref r; int64_t timeout; int err; mbx_msg rep; } huge_arg;
+static void *huge_asker(void *x)
+{
+	huge_arg *a = x;
+	mbx_msg q = {.tag = PR_GET};
+	a->err = act_ask(a->r, &q, &a->rep, a->timeout);
+	return NULL;
+}
+
+static void t_ask_huge_timeout(tctx *t)
+{
+	const int64_t huge[] = {INT64_MAX, INT64_MAX - 1, INT64_MAX / 2 + 1};
+	for (size_t h = 0; h < sizeof huge / sizeof huge[0]; h++) {
+		v_probe p;
+		act_ref r = spawn_probe(t, &p, 4);
+		mbx_msg q = {.tag = PR_GET}, rep;
+		CHECK_EQ(act_ask(r, &q, &rep, huge[h]), ACT_OK);
+		/* the actor holds; bounded kinds: its mailbox fills, so the ask
+		 * waits in its push first, then for the reply */
+		v_send_ok(r, PR_HOLD, 0);
+		v_wait_flag(&p.held);
+		mbx_msg add = {.tag = PR_ADD, .a = 1};
+		uint64_t added = 0;
+		for (int i = 0; i < 64 && (t->ops->caps & MBX_CAP_BOUNDED); i++)
+			added += act_try_send(r, &add) == ACT_OK;
+		huge_arg a = {.r = r, .timeout = huge[h], .err = -1};
+		pthread_t th;
+		CHECK_EQ(pthread_create(&th, NULL, huge_asker, &a), 0);
+		v_sleep_ms(30);
+		atomic_store(&p.release, 1);
+		CHECK_EQ(pthread_join(th, NULL), 0);
+		CHECK_EQ(a.err, ACT_OK);
+		CHECK_EQU(a.rep.b, added); /* the GET came after the adds */
+		v_finish(r);
+	}
+}
+
 /* try_send says FULL on a full bounded mailbox while the actor is busy. */
 static void t_try_send_full(tctx *t)
 {
@@ -267,6 +307,7 @@ static const test_def tests[] = {
 	{{"stop_drains", 60, 0}, t_stop_drains},
 	{{"self_stop", 60, 0}, t_self_stop},
 	{{"ask_errors", 60, 0}, t_ask_errors},
+	{{"ask_huge_timeout", 60, 0}, t_ask_huge_timeout},
 	{{"try_send_full", 60, MBX_CAP_BOUNDED}, t_try_send_full},
 	{{"stop_in_flight", 120, 0}, t_stop_in_flight},
 	{{"release_unjoined", 60, 0}, t_release_unjoined},

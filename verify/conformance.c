@@ -17,16 +17,7 @@
 
 static const char *PROG = "mailroom-conformance";
 
-static mbx *make(const mbx_ops *ops, uint32_t cap, int32_t spin)
-{
-	mbx *m = mbx_create(ops, cap, spin);
-	if (!m) {
-		fprintf(stderr, "%s: create(%s, cap=%u, spin=%d) failed: %s\n", PROG, ops->name, cap, spin,
-		        strerror(errno));
-		abort();
-	}
-	return m;
-}
+static mbx *make(const mbx_ops *ops, uint32_t cap, int32_t spin) { return v_make(PROG, ops, cap, spin); }
 
 static bool bounded(const mbx *m) { return m->capacity != MBX_UNBOUNDED; }
 

@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <errno.h>
+#include <string.h>
+
 #include "check.h"
+#include "mailbox.h"
 #include "mbx_sync.h"
 
 /* Sanitizer builds run the same tests with fewer messages. */
@@ -99,6 +103,18 @@ static inline void v_sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 	nanosleep(&ts, NULL);
+}
+
+/* mbx_create or abort, naming the program, the configuration and errno. */
+static inline mbx *v_make(const char *prog, const mbx_ops *ops, uint32_t cap, int32_t spin)
+{
+	mbx *m = mbx_create(ops, cap, spin);
+	if (!m) {
+		fprintf(stderr, "%s: create(%s, cap=%u, spin=%d) failed: %s\n", prog, ops->name, cap, spin,
+		        strerror(errno));
+		abort();
+	}
+	return m;
 }
 
 /* Payload checksum word for (producer, seq): counts alone can hide a loss

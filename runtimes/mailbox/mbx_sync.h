@@ -92,7 +92,11 @@ void AnnotateIgnoreReadsBegin(const char *f, int l);
 void AnnotateIgnoreReadsEnd(const char *f, int l);
 void AnnotateIgnoreWritesBegin(const char *f, int l);
 void AnnotateIgnoreWritesEnd(const char *f, int l);
+void __tsan_write_range(void *addr, unsigned long size);
 #define MBX_TSAN_RELEASE(p) __tsan_release((void *)(p))
+/* Declares, outside an ignore region, the write a CK call is about to make
+ * into our own memory inside one, so TSan still checks who else touches it. */
+#define MBX_TSAN_WRITES(p, n) __tsan_write_range((void *)(p), (n))
 #define MBX_TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
 #define MBX_TSAN_IGNORE_BEGIN() \
 	(AnnotateIgnoreReadsBegin(__FILE__, __LINE__), AnnotateIgnoreWritesBegin(__FILE__, __LINE__))
@@ -100,6 +104,7 @@ void AnnotateIgnoreWritesEnd(const char *f, int l);
 	(AnnotateIgnoreWritesEnd(__FILE__, __LINE__), AnnotateIgnoreReadsEnd(__FILE__, __LINE__))
 #else
 #define MBX_TSAN_RELEASE(p) ((void)(p))
+#define MBX_TSAN_WRITES(p, n) ((void)(p), (void)(n))
 #define MBX_TSAN_ACQUIRE(p) ((void)(p))
 #define MBX_TSAN_IGNORE_BEGIN() ((void)0)
 #define MBX_TSAN_IGNORE_END() ((void)0)

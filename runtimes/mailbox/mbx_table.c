@@ -1,9 +1,10 @@
 /* mbx_table.c: THE mailbox table. Adding a mailbox = its file under
- * runtimes/mailboxes/ plus one line here; tests and benchmarks iterate this. */
+ * runtimes/mailbox/kinds/ plus one line here; tests and benchmarks iterate this. */
 #include <errno.h>
 #include <string.h>
 
 #include "mailbox.h"
+#include "park.h"
 
 extern const mbx_ops mbx_mutex_ops;
 extern const mbx_ops mbx_ck_ring_ops;
@@ -63,6 +64,7 @@ mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
 size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)
 {
 	size_t n = 0;
+	unsigned round = 0;
 	mbx_msg msg;
 	for (;;) {
 		mbx_status s = mbx_try_pop(m, &msg);
@@ -70,8 +72,11 @@ size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)
 			if (fn)
 				fn(&msg, ctx);
 			n++;
+			round = 0;
 		} else if (s == MBX_RETRY) {
-			continue; /* a producer is linking its node: it finishes in a few steps */
+			/* a producer is linking its node: a few steps unless it was
+			 * preempted, so pause, then yield the CPU it may need */
+			mbx_i_backoff(&round);
 		} else {
 			return n; /* EMPTY or CLOSED */
 		}

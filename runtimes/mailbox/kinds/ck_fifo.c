@@ -50,7 +50,11 @@
  * TSan: CK's inline asm is invisible to it (see ck_ring.c). The
  * producer releases on its node before the enqueue; the consumer acquires on
  * the node it got after the dequeue; every CK call runs inside
- * MBX_TSAN_IGNORE_BEGIN/END. Node reuse is ordered by our own C11 atomics
+ * MBX_TSAN_IGNORE_BEGIN/END, and nothing else does: the message is copied in
+ * and out of the node outside them, and the writes CK makes into our node
+ * memory inside them (the link at enqueue, the epoch entry at retire) are
+ * declared to TSan first (MBX_TSAN_WRITES), so a node reused too early is
+ * still a reported race. Node reuse is ordered by our own C11 atomics
  * (free_top, slot busy). UBSan: this is the one file that includes
  * ck_fifo.h (pointer arithmetic on NULL generations, see CMakeLists). */
 #include <errno.h>
@@ -220,6 +224,7 @@ static void fifo_reclaim(ckfifo_mbx *q)
 
 static void node_retire(ckfifo_mbx *q, fifo_node *g)
 {
+	MBX_TSAN_WRITES(&g->u.ee, sizeof g->u.ee); /* our node: checked, see the header */
 	MBX_TSAN_IGNORE_BEGIN();
 	ck_epoch_call(&q->cons_rec, &g->u.ee, never_called);
 	MBX_TSAN_IGNORE_END();
@@ -297,11 +302,14 @@ static mbx_status fifo_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 		return MBX_NOMEM;
 	}
 	n->msg = *msg;
+	MBX_TSAN_WRITES(&n->fe, sizeof n->fe); /* our node: checked, see the header */
 	MBX_TSAN_RELEASE(n); /* covers the message and what the sender wrote before push */
 	MBX_TSAN_IGNORE_BEGIN();
 	ck_epoch_begin(&s->rec, NULL);
 	ck_fifo_mpmc_enqueue(&q->fifo, &n->fe, n);
+	MBX_TSAN_IGNORE_END();
 	MBX_CHAOS(); /* linked, still in the epoch section: delays reclamation */
+	MBX_TSAN_IGNORE_BEGIN();
 	ck_epoch_end(&s->rec, NULL);
 	MBX_TSAN_IGNORE_END();
 	slot_release(s);

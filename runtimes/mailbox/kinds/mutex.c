@@ -95,6 +95,13 @@ static mbx_status mutex_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, b
 {
 	mutex_mbx *q = (mutex_mbx *)m;
 	mbx_status st;
+	size_t seen = 1;
+	if (MBX_MUTANT(16)) { /* mutant 16: was_empty from a count read before this push's lock */
+		pthread_mutex_lock(&q->lock);
+		seen = q->count;
+		pthread_mutex_unlock(&q->lock);
+		sched_yield();
+	}
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		if (q->closed) {
@@ -103,6 +110,8 @@ static mbx_status mutex_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, b
 		}
 		if (!is_bounded(q) || q->count < q->base.capacity) {
 			st = put_locked(q, msg, was_empty);
+			if (MBX_MUTANT(16) && was_empty)
+				*was_empty = seen == 0;
 			break;
 		}
 		if (!block) {
