@@ -10,6 +10,7 @@ extern const mbx_ops mbx_ck_ring_ops;
 extern const mbx_ops mbx_ck_fifo_ops;
 extern const mbx_ops mbx_futex_ring_ops;
 extern const mbx_ops mbx_vyukov_ops;
+extern const mbx_ops mbx_segment_ops;
 
 const mbx_ops *const mbx_table[] = {
 	&mbx_mutex_ops,
@@ -17,6 +18,7 @@ const mbx_ops *const mbx_table[] = {
 	&mbx_ck_fifo_ops,
 	&mbx_futex_ring_ops,
 	&mbx_vyukov_ops,
+	&mbx_segment_ops,
 	NULL,
 };
 
