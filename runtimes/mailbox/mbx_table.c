@@ -11,6 +11,7 @@ extern const mbx_ops mbx_ck_fifo_ops;
 extern const mbx_ops mbx_futex_ring_ops;
 extern const mbx_ops mbx_vyukov_ops;
 extern const mbx_ops mbx_segment_ops;
+extern const mbx_ops mbx_intrusive_stack_ops;
 
 const mbx_ops *const mbx_table[] = {
 	&mbx_mutex_ops,
@@ -19,6 +20,7 @@ const mbx_ops *const mbx_table[] = {
 	&mbx_futex_ring_ops,
 	&mbx_vyukov_ops,
 	&mbx_segment_ops,
+	&mbx_intrusive_stack_ops,
 	NULL,
 };
 
