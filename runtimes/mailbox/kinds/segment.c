@@ -13,27 +13,37 @@
  *   SG_TAKEN(p) = 2p + 3   message p was taken (consumer), for was_empty
  * Anything else is an older position's stamp: not ready.
  *
- * Segment life: the producer that claims cell 0 of a segment k (k > 0)
- * appends segment k + 1 before it publishes its own message, so the next
- * segment exists SG_N claims ahead of need (Jiffy's preallocation), and there
- * is one appender per segment (a plain release store, no CAS). A producer
- * whose segment is not appended yet waits (spin, then yield) for that
- * appender. The consumer, having taken every cell of a segment, moves to its
- * successor and recycles it: start := SG_POOLED, then into `spare` (taken by
- * the next appender) or a private reserve.
+ * Segment life: a segment's `next` word is either its successor or, until
+ * it has one, SG_NONE(start): "no successor yet" tagged with the segment's
+ * own start, so a CAS that extends the queue (SG_NONE(E) -> new) can only
+ * succeed on the incarnation it was meant for (starts never repeat: no
+ * ABA). The producer of cell 0 of segment k (k > 0) extends k by one
+ * segment before it publishes, SG_N claims ahead of need (Jiffy's
+ * preallocation); a producer that finds no successor where it needs one
+ * waits a few pauses and then extends the queue itself, so no producer
+ * waits for a preempted one. The winner of the CAS sets the new segment's
+ * `start` after linking it (a walker that meets the unset start starts
+ * over); a loser's segment was never visible and goes to `orphans`, which
+ * the consumer adds to its reserve. The consumer, having taken every cell of
+ * a segment, moves to its successor and recycles it: start := SG_POOLED,
+ * then into `spare` (taken by the next extension) or a private reserve.
+ * Under a backlog the consumer recycles nothing for a while, so the
+ * producer of cell 0, after its publish, leaves a freshly allocated spare if
+ * there is none: malloc then rarely runs between a claim and its publish.
  *
  * Why recycling is safe (who can still touch a segment the consumer leaves):
  *  - every producer with a position in it has published (the consumer took
  *    all its cells), and a producer touches its segment only before its
- *    publish; its appender wrote `next` before publishing cell 0;
+ *    publish;
  *  - a producer with a later position may still hold a pointer to it, taken
  *    from the `tail_seg` hint or the `cons_seg` fallback, or be walking
  *    through it. Such a producer only reads `start` and `next`, and checks
  *    `start` after every `next` it reads (a seqlock: the recycle changes
  *    `start` before `next`); a changed start sends it back to `cons_seg`.
- *    So segments are never freed while the mailbox lives (only recycled):
- *    those reads stay in memory that is still ours. Peak memory is retained
- *    until destroy, as in vyukov.
+ *    Its extension CAS expects SG_NONE(its start) and fails on any other
+ *    incarnation. So segments are never freed while the mailbox lives (only
+ *    recycled): those reads stay in memory that is still ours. Peak memory
+ *    is retained until destroy, as in vyukov;
  *  - a segment a producer found with start == E and E <= p < E + SG_N holds
  *    its unpublished position p, so it cannot be recycled under it.
  *
@@ -74,6 +84,8 @@ enum { SG_N = 64 }; /* cells per segment: 48 lines of cells plus one header line
 #define SG_NO_CLOSE UINT64_MAX    /* close_pos before close */
 #define SG_READY(p) (2 * (p) + 2)
 #define SG_TAKEN(p) (2 * (p) + 3)
+#define SG_NONE(e) ((uintptr_t)(e) << 1 | 1) /* `next` of segment e without a successor */
+enum { SG_HELP_AFTER = 32 }; /* pauses before a producer extends the queue itself */
 
 /* 48 bytes: stamp + the 40-byte message, packed (4 cells per 3 lines).
  * Neighbouring producers may share a line; on 2 vCPUs two producers rarely
@@ -87,9 +99,9 @@ _Static_assert(sizeof(sg_cell) == 48, "packed cells");
 typedef struct sg_seg {
 	/* header line: read by walking producers, written at append and recycle */
 	_Alignas(MBX_CACHELINE) _Atomic uint64_t start; /* first position, or SG_POOLED */
-	_Atomic(struct sg_seg *) next;                  /* successor, NULL until appended */
+	_Atomic uintptr_t next;                         /* successor, or SG_NONE(start) */
 	_Atomic(struct sg_seg *) prev;                  /* predecessor, for was_empty at cell 0 */
-	struct sg_seg *reserve_next;                    /* consumer-private reserve list */
+	struct sg_seg *reserve_next;                    /* reserve or orphans list */
 	struct sg_seg *all_next;                        /* every segment ever made (destroy) */
 	_Alignas(MBX_CACHELINE) sg_cell cells[SG_N];
 } sg_seg;
@@ -108,11 +120,13 @@ typedef struct sg_queue {
 	_Alignas(MBX_CACHELINE) sg_seg *cur;
 	uint64_t head, cur_start;
 	sg_seg *reserve; /* recycled segments beyond the one spare */
+	_Atomic uint32_t reserve_n; /* their number, read by sg_stock */
 	_Atomic uint64_t head_pub;
 	_Atomic(sg_seg *) cons_seg;
 	mbx_i_spin spin_now; /* adaptive spin budget (park.h) */
-	/* a recycled segment for the next appender (one per SG_N messages) */
+	/* a recycled or fresh segment for the next appender (one per SG_N messages) */
 	_Alignas(MBX_CACHELINE) _Atomic(sg_seg *) spare;
+	_Atomic(sg_seg *) orphans; /* segments of lost extension races, for the consumer */
 	/* rarely written: the list of all segments, and the final position */
 	_Alignas(MBX_CACHELINE) _Atomic(sg_seg *) all;
 	_Atomic uint64_t close_pos;
@@ -128,48 +142,115 @@ _Static_assert(offsetof(sg_queue, not_empty) - offsetof(sg_queue, all) == MBX_CA
 
 /* ---- segments ---- */
 
-/* A segment for an appender: the spare if there is one, else a new one
- * (registered on `all`). Never NULL: positions after ours depend on this
- * segment, so out of memory we yield and try again (push never says NOMEM). */
+/* A new segment, not yet registered: stamps 0 (not ready for any position,
+ * SG_READY(p) >= 2). NULL when out of memory. */
+static sg_seg *sg_seg_new(void)
+{
+	sg_seg *s = aligned_alloc(MBX_CACHELINE, sizeof *s);
+	if (!s)
+		return NULL;
+	atomic_init(&s->start, SG_POOLED);
+	atomic_init(&s->next, SG_NONE(SG_POOLED));
+	atomic_init(&s->prev, NULL);
+	s->reserve_next = NULL;
+	for (int i = 0; i < SG_N; i++)
+		atomic_init(&s->cells[i].stamp, 0);
+	return s;
+}
+
+/* Onto the list of every segment, which only destroy reads. */
+static void sg_register(sg_queue *q, sg_seg *s)
+{
+	/* relaxed: a first guess; the CAS checks it */
+	sg_seg *top = atomic_load_explicit(&q->all, memory_order_relaxed);
+	do
+		s->all_next = top;
+	/* relaxed: destroy runs alone, after every push has returned; relaxed
+	 * failure: reload only */
+	while (!atomic_compare_exchange_weak_explicit(&q->all, &top, s, memory_order_relaxed, memory_order_relaxed));
+}
+
+/* Offers s as the spare (release: pairs with the acquire exchange in
+ * sg_seg_get; s's initialisation and, for a recycled one, the consumer's
+ * last reads of its cells happen before its next use). false: there
+ * already is one. */
+static bool sg_offer(sg_queue *q, sg_seg *s)
+{
+	sg_seg *none = NULL;
+	/* relaxed failure: nothing was published */
+	return atomic_compare_exchange_strong_explicit(&q->spare, &none, s, memory_order_release,
+	                                               memory_order_relaxed);
+}
+
+/* A segment to extend the queue with: the spare (the usual case: the
+ * consumer or a cell-0 producer left one), else a new one. Never NULL:
+ * positions after ours depend on it, so out of memory we yield and try
+ * again (push never answers NOMEM). */
 static sg_seg *sg_seg_get(sg_queue *q)
 {
 	/* relaxed peek: spares an RMW when there is none; the exchange decides */
 	if (atomic_load_explicit(&q->spare, memory_order_relaxed)) {
-		/* acquire: pairs with the consumer's release store in sg_recycle; its
-		 * last reads of the cells happen before our producers' writes */
+		/* acquire: pairs with the release CAS in sg_offer */
 		sg_seg *s = atomic_exchange_explicit(&q->spare, NULL, memory_order_acquire);
 		if (s)
 			return s;
 	}
 	sg_seg *s;
-	while (!(s = aligned_alloc(MBX_CACHELINE, sizeof *s)))
+	while (!(s = sg_seg_new()))
 		sched_yield();
-	memset(s, 0, sizeof *s); /* stamps 0: not ready for any position */
-	atomic_init(&s->start, SG_POOLED);
-	/* relaxed: a first guess; the CAS checks it */
-	sg_seg *top = atomic_load_explicit(&q->all, memory_order_relaxed);
-	do
-		s->all_next = top;
-	/* release: pairs with nothing but destroy, which runs alone; release
-	 * keeps TSan's view of all_next simple. relaxed failure: reload only */
-	while (!atomic_compare_exchange_weak_explicit(&q->all, &top, s, memory_order_release, memory_order_relaxed));
+	sg_register(q, s);
 	return s;
 }
 
-/* The appender (the producer of cell 0 of segment k, k > 0): links k + 1. k
- * holds our unpublished position, so it cannot be recycled meanwhile. */
-static void sg_append(sg_queue *q, sg_seg *k, uint64_t k_start)
+/* After its publish, a cell-0 producer makes sure the next extension finds
+ * a spare, so malloc runs outside the claim-to-publish windows; only when
+ * the consumer has nothing to recycle (a growing backlog), or recycled
+ * segments would pile up unused in its reserve. */
+static void sg_stock(sg_queue *q)
 {
+	/* relaxed peeks: the CAS in sg_offer decides; reserve_n is a hint */
+	if (atomic_load_explicit(&q->spare, memory_order_relaxed) ||
+	    atomic_load_explicit(&q->reserve_n, memory_order_relaxed))
+		return;
+	sg_seg *s = sg_seg_new();
+	if (!s)
+		return; /* the next extension allocates (or waits) itself */
+	if (sg_offer(q, s))
+		sg_register(q, s);
+	else
+		free(s); /* never seen by anyone */
+}
+
+/* Links a successor to segment k (start e) unless it has one. k is the
+ * incarnation with start e: the CAS expects SG_NONE(e). */
+static void sg_extend(sg_queue *q, sg_seg *k, uint64_t e)
+{
+	/* relaxed peek: spares the allocation when someone was first */
+	if (atomic_load_explicit(&k->next, memory_order_relaxed) != SG_NONE(e))
+		return;
 	sg_seg *n = sg_seg_get(q);
-	/* relaxed: published by the release store of start below */
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+	/* relaxed: published by the release CAS below (n's start stays
+	 * SG_POOLED until then, so no walker reads these yet) */
+	atomic_store_explicit(&n->next, SG_NONE(e + SG_N), memory_order_relaxed);
 	atomic_store_explicit(&n->prev, k, memory_order_relaxed);
-	/* release: pairs with the acquire loads of start in sg_locate; a
-	 * producer that sees this start sees next == NULL (or later) and prev */
-	atomic_store_explicit(&n->start, k_start + SG_N, memory_order_release);
+	uintptr_t none = SG_NONE(e);
 	/* release: pairs with the acquire loads of next in sg_locate and
-	 * sg_take: whoever follows the link sees n initialised */
-	atomic_store_explicit(&k->next, n, memory_order_release);
+	 * sg_move: whoever follows the link sees n initialised. relaxed
+	 * failure: n was never visible */
+	if (!atomic_compare_exchange_strong_explicit(&k->next, &none, (uintptr_t)n, memory_order_release,
+	                                             memory_order_relaxed)) {
+		/* lost the race: n goes to the consumer's reserve. release: pairs
+		 * with the consumer's acquire exchange in sg_move */
+		sg_seg *top = atomic_load_explicit(&q->orphans, memory_order_relaxed); /* the CAS checks it */
+		do
+			n->reserve_next = top;
+		while (!atomic_compare_exchange_weak_explicit(&q->orphans, &top, n, memory_order_release,
+		                                              memory_order_relaxed));
+		return;
+	}
+	/* release: pairs with the acquire loads of start in sg_locate: a walker
+	 * that sees this start sees next and prev above */
+	atomic_store_explicit(&n->start, e + SG_N, memory_order_release);
 	/* release: pairs with the acquire load of the hint in sg_locate; only a
 	 * hint (a stale or backward one costs a longer walk, never correctness) */
 	atomic_store_explicit(&q->tail_seg, k, memory_order_release);
@@ -182,18 +263,37 @@ static void sg_recycle(sg_queue *q, sg_seg *old)
 	 * below orders it before the link change for walking producers */
 	atomic_store_explicit(&old->start, SG_POOLED, memory_order_relaxed);
 	/* release: pairs with the acquire load of next in sg_locate: a producer
-	 * that reads this NULL then reads start == SG_POOLED and starts over */
-	atomic_store_explicit(&old->next, NULL, memory_order_release);
+	 * that reads this value then reads start == SG_POOLED and starts over */
+	atomic_store_explicit(&old->next, SG_NONE(SG_POOLED), memory_order_release);
 	old->reserve_next = q->reserve;
 	q->reserve = old;
-	/* relaxed: only appenders change spare, and only to NULL, so a NULL here
-	 * stays NULL until we store */
+	uint32_t n = atomic_load_explicit(&q->reserve_n, memory_order_relaxed) + 1;
+	/* relaxed peek: orphans are rare; the exchange decides */
+	if (atomic_load_explicit(&q->orphans, memory_order_relaxed)) {
+		/* acquire: pairs with the losers' release CAS in sg_extend */
+		sg_seg *o = atomic_exchange_explicit(&q->orphans, NULL, memory_order_acquire);
+		while (o) {
+			sg_seg *next = o->reserve_next;
+			o->reserve_next = q->reserve;
+			q->reserve = o;
+			o = next;
+			n++;
+		}
+	}
+	/* relaxed peek: sg_offer's CAS decides (a cell-0 producer's sg_stock may
+	 * fill the spare at the same time) */
 	if (!atomic_load_explicit(&q->spare, memory_order_relaxed)) {
 		sg_seg *s = q->reserve;
 		q->reserve = s->reserve_next;
-		/* release: pairs with the appender's acquire exchange in sg_seg_get */
-		atomic_store_explicit(&q->spare, s, memory_order_release);
+		n--;
+		if (!sg_offer(q, s)) {
+			s->reserve_next = q->reserve;
+			q->reserve = s;
+			n++;
+		}
 	}
+	/* relaxed: a hint for sg_stock, no data depends on it */
+	atomic_store_explicit(&q->reserve_n, n, memory_order_relaxed);
 }
 
 /* ---- producers ---- */
@@ -201,18 +301,19 @@ static void sg_recycle(sg_queue *q, sg_seg *old)
 /* The segment holding position p (start returned in *startp). */
 static sg_seg *sg_locate(sg_queue *q, uint64_t p, uint64_t *startp)
 {
-	unsigned round = 0;
-	/* acquire: pairs with the appender's release store of the hint */
+	unsigned round = 0, help = 0;
+	/* acquire: pairs with the release store of the hint in sg_extend */
 	sg_seg *s = atomic_load_explicit(&q->tail_seg, memory_order_acquire);
 	for (;;) {
-		/* acquire: pairs with the appender's release store of start: we then
-		 * see its next/prev (and the cells' previous life is behind us) */
+		/* acquire: pairs with the release store of start in sg_extend: we
+		 * then see its next/prev (and the cells' previous life is behind us) */
 		uint64_t e = atomic_load_explicit(&s->start, memory_order_acquire);
 		if (e > p) {
-			/* the hint is ahead of us (we were slow to read it) or was
-			 * recycled: start from the consumer's segment, whose start is <=
-			 * its position <= p once we read a fresh one. acquire: pairs with
-			 * the consumer's release store in sg_move */
+			/* the hint is ahead of us (we were slow to read it), or was
+			 * recycled, or is being linked: start from the consumer's
+			 * segment, whose start is <= its position <= p once we read a
+			 * fresh one. acquire: pairs with the consumer's release store in
+			 * sg_move */
 			s = atomic_load_explicit(&q->cons_seg, memory_order_acquire);
 			mbx_i_backoff(&round);
 			continue;
@@ -221,20 +322,26 @@ static sg_seg *sg_locate(sg_queue *q, uint64_t p, uint64_t *startp)
 			*startp = e;
 			return s;
 		}
-		/* acquire: pairs with the appender's release store of the link (and
-		 * with the recycle's release store of NULL) */
-		sg_seg *n = atomic_load_explicit(&s->next, memory_order_acquire);
+		/* acquire: pairs with the release CAS of the link in sg_extend (and
+		 * with the recycle's release store) */
+		uintptr_t n = atomic_load_explicit(&s->next, memory_order_acquire);
+		if (n == SG_NONE(e)) {
+			/* no successor yet (the tag proves s is still incarnation e):
+			 * the cell-0 producer of s is late; after a few pauses, extend */
+			if (help++ < SG_HELP_AFTER)
+				mbx_cpu_relax();
+			else
+				sg_extend(q, s, e);
+			continue;
+		}
 		/* relaxed: after the acquire load above; a recycle changed start
 		 * before next, so if the next we read is stale, start shows it */
-		if (atomic_load_explicit(&s->start, memory_order_relaxed) != e) {
+		if ((n & 1) || atomic_load_explicit(&s->start, memory_order_relaxed) != e) {
 			s = atomic_load_explicit(&q->cons_seg, memory_order_acquire); /* as above */
 			continue;
 		}
-		if (!n) {
-			mbx_i_backoff(&round); /* the appender of the next segment is on its way */
-			continue;
-		}
-		s = n;
+		s = (sg_seg *)n;
+		help = 0;
 	}
 }
 
@@ -257,7 +364,7 @@ static mbx_status sg_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 	sg_seg *s = sg_locate(q, p, &e);
 	uint64_t o = p - e;
 	if (o == 0 && p > 0)
-		sg_append(q, s, e);
+		sg_extend(q, s, e); /* one segment ahead of need */
 	if (was_empty) {
 		bool we = true;
 		if (p > 0) {
@@ -276,6 +383,8 @@ static mbx_status sg_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 	 * sg_take; hands the message over. Not P for the park: the claim is. */
 	atomic_store_explicit(&c->stamp, SG_READY(p), memory_order_release);
 	mbx_i_park_wake(&q->not_empty);
+	if (o == 0 && p > 0)
+		sg_stock(q);
 	return MBX_OK;
 }
 
@@ -307,7 +416,7 @@ static void sg_move(sg_queue *q)
 {
 	sg_seg *old = q->cur;
 	/* acquire: pairs with the appender's release store of the link */
-	sg_seg *n = atomic_load_explicit(&old->next, memory_order_acquire);
+	sg_seg *n = (sg_seg *)atomic_load_explicit(&old->next, memory_order_acquire);
 	q->cur = n;
 	q->cur_start += SG_N;
 	/* release: pairs with the producers' acquire load of cons_seg; before
@@ -321,10 +430,10 @@ static mbx_status sg_take(sg_queue *q, mbx_msg *out)
 {
 	uint64_t h = q->head, o = h - q->cur_start;
 	if (o == SG_N) {
-		/* relaxed peek: sg_move re-reads it with acquire. The appender of
-		 * next linked it before publishing cell 0 of cur, which we took, so
-		 * it is there; the check is defensive */
-		if (!atomic_load_explicit(&q->cur->next, memory_order_relaxed))
+		/* relaxed peek: sg_move re-reads it with acquire. The producer of
+		 * cell 0 of cur linked a successor (or saw one) before publishing,
+		 * and we took that cell, so it is there; the check is defensive */
+		if (atomic_load_explicit(&q->cur->next, memory_order_relaxed) & 1)
 			return sg_settle(q, h);
 		sg_move(q);
 		o = 0;
@@ -353,7 +462,7 @@ static bool sg_spin_ready(const sg_queue *q)
 {
 	uint64_t h = q->head, o = h - q->cur_start;
 	if (o == SG_N)
-		return atomic_load_explicit(&q->cur->next, memory_order_relaxed) != NULL; /* a peek */
+		return !(atomic_load_explicit(&q->cur->next, memory_order_relaxed) & 1); /* a peek */
 	/* relaxed: a peek; sg_take re-reads it with acquire */
 	return atomic_load_explicit(&q->cur->cells[o].stamp, memory_order_relaxed) == SG_READY(h);
 }
@@ -378,7 +487,12 @@ static mbx_status sg_pop_until(sg_queue *q, mbx_msg *out, int64_t deadline_ns)
 		if (st == MBX_OK || st == MBX_CLOSED)
 			return st;
 		if (st == MBX_RETRY) {
-			mbx_i_backoff(&round); /* never park on it (park.h) */
+			/* never park on it (park.h). Watch only the cell (sg_take's
+			 * settle reads tail, the producers' line), and look again every
+			 * 32 rounds anyway: a close in progress clears it too */
+			do
+				mbx_i_backoff(&round);
+			while (!sg_spin_ready(q) && round % 32 != 0);
 			continue;
 		}
 		round = 0;
@@ -497,10 +611,10 @@ static mbx *sg_create(const mbx_config *cfg)
 	memset(s0, 0, sizeof *s0);
 	memset(s1, 0, sizeof *s1);
 	atomic_init(&s0->start, 0);
-	atomic_init(&s0->next, s1);
+	atomic_init(&s0->next, (uintptr_t)s1);
 	atomic_init(&s0->prev, NULL);
 	atomic_init(&s1->start, SG_N);
-	atomic_init(&s1->next, NULL);
+	atomic_init(&s1->next, SG_NONE(SG_N));
 	atomic_init(&s1->prev, s0);
 	s0->all_next = s1;
 	s1->all_next = NULL;
@@ -510,9 +624,11 @@ static mbx *sg_create(const mbx_config *cfg)
 	q->cur = s0;
 	q->head = q->cur_start = 0;
 	q->reserve = NULL;
+	atomic_init(&q->reserve_n, 0);
 	atomic_init(&q->head_pub, 0);
 	atomic_init(&q->cons_seg, s0);
 	atomic_init(&q->spare, NULL);
+	atomic_init(&q->orphans, NULL);
 	atomic_init(&q->close_pos, SG_NO_CLOSE);
 	mbx_i_spin_init(&q->spin_now, q->base.spin);
 	mbx_i_park_init(&q->not_empty);
