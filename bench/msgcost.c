@@ -21,13 +21,13 @@ static const char *PROG = "mailroom-msgcost";
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s --mailbox NAME [--messages N] [--batch K] [--warmup W]\n"
-	        "  --mailbox NAME  the kind (mailroom-info --names)\n"
+	        "usage: %s [--mailbox NAME] [--messages N] [--batch K] [--warmup W]\n"
+	        "  --mailbox NAME  the kind (mailroom-info --names; default: every kind in turn)\n"
 	        "  --messages N    messages in the measured loop (default 6400)\n"
 	        "  --batch K       push K, then pop K (default 1; at most the kind's default capacity)\n"
 	        "  --warmup W      messages before the measured loop (default 6400)\n"
 	        "  --help          this text\n"
-	        "Prints one line: mailbox, batch, messages. Under callgrind with\n"
+	        "Prints one line per kind: mailbox, batch, messages. Under callgrind with\n"
 	        "--collect-atstart=no only the measured loop is counted.\n",
 	        PROG);
 }
@@ -80,19 +80,22 @@ int main(int argc, char **argv)
 			cli_die(PROG, "unknown argument '%s'", a);
 		}
 	}
-	if (!ops)
-		cli_die(PROG, "--mailbox is required");
-	if (ops->default_capacity != MBX_UNBOUNDED && k > ops->default_capacity)
-		cli_die(PROG, "--batch %llu exceeds %s's capacity %u", (unsigned long long)k, ops->name,
-		        ops->default_capacity);
-	mbx *m = mbx_create(ops, 0, -1);
-	CHECK(m != NULL);
-	uint64_t seq = 0;
-	run(m, warm, k, &seq);
-	CALLGRIND_TOGGLE_COLLECT;
-	run(m, n, k, &seq);
-	CALLGRIND_TOGGLE_COLLECT;
-	mbx_destroy(m);
-	printf("%s batch=%llu messages=%llu\n", ops->name, (unsigned long long)k, (unsigned long long)n);
+	for (size_t i = 0; mbx_table[i]; i++) {
+		const mbx_ops *o = ops ? ops : mbx_table[i];
+		if (o->default_capacity != MBX_UNBOUNDED && k > o->default_capacity)
+			cli_die(PROG, "--batch %llu exceeds %s's capacity %u", (unsigned long long)k, o->name,
+			        o->default_capacity);
+		mbx *m = mbx_create(o, 0, -1);
+		CHECK(m != NULL);
+		uint64_t seq = 0;
+		run(m, warm, k, &seq);
+		CALLGRIND_TOGGLE_COLLECT;
+		run(m, n, k, &seq);
+		CALLGRIND_TOGGLE_COLLECT;
+		mbx_destroy(m);
+		printf("%s batch=%llu messages=%llu\n", o->name, (unsigned long long)k, (unsigned long long)n);
+		if (ops)
+			break;
+	}
 	return 0;
 }
