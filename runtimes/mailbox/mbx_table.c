@@ -1,5 +1,6 @@
 /* mbx_table.c: THE mailbox table. Adding a mailbox = its file under
- * runtimes/mailboxes/ plus one line here; tests and benchmarks iterate this. */
+ * runtimes/mailbox/kinds/ plus its declaration and its line here; tests and
+ * benchmarks iterate this. */
 #include <errno.h>
 #include <string.h>
 
