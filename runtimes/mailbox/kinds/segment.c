@@ -124,7 +124,7 @@ typedef struct sg_queue {
 	_Atomic uint64_t head_pub;
 	_Atomic(sg_seg *) cons_seg;
 	mbx_i_spin spin_now; /* adaptive spin budget (park.h) */
-	/* a recycled or fresh segment for the next appender (one per SG_N messages) */
+	/* a recycled or fresh segment for the next extension (one per SG_N messages) */
 	_Alignas(MBX_CACHELINE) _Atomic(sg_seg *) spare;
 	_Atomic(sg_seg *) orphans; /* segments of lost extension races, for the consumer */
 	/* rarely written: the list of all segments, and the final position */
@@ -415,7 +415,7 @@ static mbx_status sg_settle(sg_queue *q, uint64_t h)
 static void sg_move(sg_queue *q)
 {
 	sg_seg *old = q->cur;
-	/* acquire: pairs with the appender's release store of the link */
+	/* acquire: pairs with the release CAS of the link in sg_extend */
 	sg_seg *n = (sg_seg *)atomic_load_explicit(&old->next, memory_order_acquire);
 	q->cur = n;
 	q->cur_start += SG_N;
@@ -606,8 +606,8 @@ static mbx *sg_create(const mbx_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* segments 0 and 1: the producer of position 0 appends nothing, the one
-	 * of position SG_N appends segment 2 */
+	/* segments 0 and 1: the producer of position 0 extends nothing, the one
+	 * of position SG_N links segment 2 */
 	memset(s0, 0, sizeof *s0);
 	memset(s1, 0, sizeof *s1);
 	atomic_init(&s0->start, 0);
