@@ -46,8 +46,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	int w = 4; /* the widest name, so a longer one added to the table keeps the columns */
+	for (size_t i = 0; mbx_table[i]; i++)
+		if ((int)strlen(mbx_table[i]->name) > w)
+			w = (int)strlen(mbx_table[i]->name);
 	if (!names_only)
-		printf("%-11s %-62s %9s %6s  %s\n", "name", "capabilities", "capacity", "spin", "summary");
+		printf("%-*s %-62s %9s %6s  %s\n", w, "name", "capabilities", "capacity", "spin", "summary");
 	for (size_t i = 0; mbx_table[i]; i++) {
 		const mbx_ops *o = mbx_table[i];
 		if (names_only) {
@@ -60,7 +64,7 @@ int main(int argc, char **argv)
 			snprintf(cap, sizeof cap, "none");
 		else
 			snprintf(cap, sizeof cap, "%u", o->default_capacity);
-		printf("%-11s %-62s %9s %6d  %s\n", o->name, caps, cap, o->default_spin, o->summary);
+		printf("%-*s %-62s %9s %6d  %s\n", w, o->name, caps, cap, o->default_spin, o->summary);
 	}
 	return 0;
 }

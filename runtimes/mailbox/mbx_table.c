@@ -1,5 +1,6 @@
 /* mbx_table.c: THE mailbox table. Adding a mailbox = its file under
- * runtimes/mailbox/kinds/ plus one line here; tests and benchmarks iterate this. */
+ * runtimes/mailbox/kinds/ plus its declaration and its line here; tests and
+ * benchmarks iterate this. */
 #include <errno.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@ extern const mbx_ops mbx_ck_ring_ops;
 extern const mbx_ops mbx_ck_fifo_ops;
 extern const mbx_ops mbx_futex_ring_ops;
 extern const mbx_ops mbx_vyukov_ops;
+extern const mbx_ops mbx_segment_ops;
+extern const mbx_ops mbx_intrusive_stack_ops;
 
 const mbx_ops *const mbx_table[] = {
 	&mbx_mutex_ops,
@@ -18,6 +21,8 @@ const mbx_ops *const mbx_table[] = {
 	&mbx_ck_fifo_ops,
 	&mbx_futex_ring_ops,
 	&mbx_vyukov_ops,
+	&mbx_segment_ops,
+	&mbx_intrusive_stack_ops,
 	NULL,
 };
 
