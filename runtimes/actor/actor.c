@@ -197,7 +197,7 @@ static void actor_free(act_actor *a)
 	}
 	mbx_close(a->box);
 	drain_late(a); /* pushes that raced the last drain */
-	mbx_destroy(a->box);
+	mbx_destroy_in(a->box); /* its memory is ours: freed with a */
 	pthread_mutex_destroy(&a->late_mu);
 	free(a);
 }
@@ -384,12 +384,20 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 		return r;
 	}
 	const mbx_ops *ops = opt && opt->mailbox ? opt->mailbox : act_default_mailbox();
-	act_actor *a = calloc(1, sizeof *a);
+	uint32_t cap = opt ? opt->capacity : 0;
+	int32_t spin = opt ? opt->spin : -1;
+	/* One allocation: the actor, then its mailbox on the next line boundary */
+	size_t head = (sizeof(act_actor) + MBX_CACHELINE - 1) / MBX_CACHELINE * MBX_CACHELINE;
+	size_t box_bytes = mbx_footprint(ops, cap, spin);
+	if (!box_bytes)
+		return r; /* errno EINVAL */
+	act_actor *a = aligned_alloc(MBX_CACHELINE, head + box_bytes);
 	if (!a) {
 		errno = ENOMEM;
 		return r;
 	}
-	a->box = mbx_create(ops, opt ? opt->capacity : 0, opt ? opt->spin : -1);
+	memset(a, 0, sizeof *a); /* the mailbox's init clears its own part */
+	a->box = mbx_create_in(ops, (char *)a + head, cap, spin);
 	if (!a->box) {
 		int e = errno;
 		free(a);
@@ -412,7 +420,7 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	}
 	int e = pthread_create(&a->thread, NULL, actor_main, a);
 	if (e) {
-		mbx_destroy(a->box);
+		mbx_destroy_in(a->box);
 		pthread_mutex_destroy(&a->late_mu);
 		free(a);
 		errno = e;
