@@ -91,8 +91,8 @@ typedef struct act_behavior {
  * What can still stall is a worker whose
  * handler waits on an actor another busy worker holds; as in thread mode, a
  * cycle of blocking sends through full mailboxes is a deadlock. Supervised
- * actors (supervisor.h) always run thread per actor: their failure hook
- * blocks for the verdict. */
+ * actors (supervisor.h) run in either mode: a pooled child that crashed
+ * takes no message until its supervisor's verdict wakes it. */
 typedef struct act_pool act_pool;
 typedef struct act_pool_config {
 	unsigned workers; /* 0: the CPUs this process may run on (nproc) */
