@@ -147,9 +147,10 @@ static bool report_crash(sup_child *c, const mbx_msg *msg, const char *reason, b
 	c->crash_ns = ev.t_ns;
 	c->resume_set = false;
 	c->notice_pending = !s->have_self;
+	bool later = c->notice_pending; /* read under the lock: sup_on_start clears it */
 	act_ref self = s->self; /* released by fini, which first joins this child */
 	pthread_mutex_unlock(&s->mu);
-	if (!c->notice_pending)
+	if (!later)
 		send_notice(c, self);
 	return true;
 }
