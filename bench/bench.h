@@ -69,6 +69,9 @@ struct bn_case {
 		uint32_t producers, cap; /* cap: a capacity or BN_CAP_NONE */
 	} fanin;
 	struct {
+		uint32_t producers, cap; /* fanin_actors: producer actors; the consumer's capacity or BN_CAP_NONE */
+	} fanin_actors;
+	struct {
 		uint32_t cap, size; /* messages per burst */
 	} burst;
 	struct {
@@ -227,7 +230,7 @@ static inline uint64_t bn_rng_next(uint64_t *s)
 mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
 
 /* The scenarios (one definition each, in the scenario files). */
-extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;
+extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_fanin_actors, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;
 extern const bn_scenario bn_sc_bank, bn_sc_counter, bn_sc_kv;
 extern const bn_scenario bn_sc_limit, bn_sc_vtable;
 extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot;

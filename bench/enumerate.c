@@ -2,7 +2,7 @@
  * workload backends) x sweep values. Quick values are always registered;
  * the --full-only ones when MAILROOM_BENCH_FULL=1 (see shim.cc). Names are
  * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe);
- * cases that run actors in either mode (bank, counter, kv, savina_*,
+ * cases that run actors in either mode (fanin_actors, bank, counter, kv, savina_*,
  * memory_idle) name it right after the impl: scenario/impl/mode:<m>/... */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +30,7 @@ static size_t sweep_len(sweep s, bool full) { return full ? s.all : s.quick; }
 #define CLIENTS SWEEP(2, 1, 4, 2, 8, 16)
 #define KV_READ_PCT SWEEP(2, 50, 95)
 #define BURST_CAPS SWEEP(2, 64, 1024)
+#define FANIN_ACTOR_PRODUCERS SWEEP(4, 1, 2, 4, 8)
 
 typedef struct emitter {
 	void (*add)(const bn_case *c, void *arg);
@@ -120,6 +121,37 @@ static void mailbox_cases(emitter *e, bool full)
 }
 
 static const char *const mode_name[] = {"thread", "pool"}; /* BN_MODE_*: the mode:<m> name part */
+
+static bool savina_quick_kind(const mbx_ops *o);
+
+/* fanin_actors: P producer actors, one consumer actor, in both modes; the
+ * consumer's mailbox bounded at 1024 and/or unbounded (what the kind
+ * offers). Quick: the savina kinds (futex_ring, vyukov, mutex). */
+static void fanin_actor_cases(emitter *e, bool full)
+{
+	char cb[16];
+	sweep prod = FANIN_ACTOR_PRODUCERS;
+	for (size_t k = 0; mbx_table[k]; k++) {
+		const mbx_ops *o = mbx_table[k];
+		uint32_t caps[2];
+		size_t ncaps = 0;
+		if (o->caps & MBX_CAP_BOUNDED)
+			caps[ncaps++] = 1024;
+		if (o->caps & MBX_CAP_UNBOUNDED)
+			caps[ncaps++] = BN_CAP_NONE;
+		if (!full && !savina_quick_kind(o))
+			continue;
+		for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++)
+			for (size_t p = 0; p < sweep_len(prod, full); p++)
+				for (size_t i = 0; i < ncaps; i++) {
+					bn_case c = {.sc = &bn_sc_fanin_actors, .mbx = o, .mode = m};
+					c.fanin_actors.producers = prod.v[p];
+					c.fanin_actors.cap = caps[i];
+					emit(e, c, "fanin_actors/%s/mode:%s/P:%u/cap:%s", o->name, mode_name[m],
+					     (unsigned)c.fanin_actors.producers, cap_str(c.fanin_actors.cap, cb, sizeof cb));
+				}
+	}
+}
 
 /* Workload impls: the actor backend once per mailbox and mode, each
  * shared-state backend once as shared:<name> (its clients are threads:
@@ -265,6 +297,7 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	emitter e = {add, arg};
 	ncases = 0;
 	mailbox_cases(&e, full);
+	fanin_actor_cases(&e, full);
 	for_each_impl(&e, full, offers_bank, bank_sweep);
 	for_each_impl(&e, full, offers_counter, counter_sweep);
 	for_each_impl(&e, full, offers_kv, kv_sweep);

@@ -383,6 +383,7 @@ static void report(run_state *s, bn_outcome *out)
 		const act_pool_stats *a = &s->ps0, *b = &s->ps1;
 		put(out, "turns_per_item", (double)(b->turns - a->turns) / items);
 		put(out, "steals_per_item", (double)(b->steals - a->steals) / items);
+		put(out, "next_steals_per_item", (double)(b->next_steals - a->next_steals) / items);
 		put(out, "injects_per_item", (double)(b->injects - a->injects) / items);
 		put(out, "parks_per_item", (double)(b->parks - a->parks) / items);
 		put(out, "wakes_per_item", (double)(b->wakes - a->wakes) / items);

@@ -99,13 +99,14 @@ typedef struct storm_def {
 	act_sup_strategy strategy;
 	bool stop_midway; /* false: the storm exceeds the restart intensity */
 	bool pooled;      /* the supervisor actor on a pool */
+	bool children_pooled; /* the children too (else thread per actor: mixed) */
 } storm_def;
 
 static void one_round(const storm_def *d, const mbx_ops *ops, act_pool *pool, v_rng *rng, counts *n)
 {
 	act_child_spec ch[NCHILD];
 	for (size_t i = 0; i < NCHILD; i++)
-		ch[i] = (act_child_spec){"c", &child_b, c_init, c_fini, n, {ops, 0, -1, NULL}};
+		ch[i] = (act_child_spec){"c", &child_b, c_init, c_fini, n, {ops, 0, -1, d->children_pooled ? pool : NULL}};
 	act_sup_spec sp = {.name = "storm", .strategy = d->strategy, .children = ch, .nchildren = NCHILD,
 	                   .max_restarts = d->stop_midway ? 1000000 : 2 + (uint32_t)v_below(rng, 6),
 	                   .period_ns = 10 * SEC, .options = {ops, 0, -1, pool}};
@@ -152,14 +153,18 @@ static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 }
 
 static const storm_def tests[] = {
-	{{"storm_give_up_one_for_all", 120, 0}, ACT_SUP_ONE_FOR_ALL, false, false},
-	{{"storm_give_up_rest_for_one", 120, 0}, ACT_SUP_REST_FOR_ONE, false, false},
-	{{"storm_stop_one_for_all", 120, 0}, ACT_SUP_ONE_FOR_ALL, true, false},
-	{{"storm_stop_rest_for_one", 120, 0}, ACT_SUP_REST_FOR_ONE, true, false},
-	{{"storm_give_up_one_for_all_pooled_sup", 120, 0}, ACT_SUP_ONE_FOR_ALL, false, true},
-	{{"storm_give_up_rest_for_one_pooled_sup", 120, 0}, ACT_SUP_REST_FOR_ONE, false, true},
-	{{"storm_stop_one_for_all_pooled_sup", 120, 0}, ACT_SUP_ONE_FOR_ALL, true, true},
-	{{"storm_stop_rest_for_one_pooled_sup", 120, 0}, ACT_SUP_REST_FOR_ONE, true, true},
+	{{"storm_give_up_one_for_all", 120, 0}, ACT_SUP_ONE_FOR_ALL, false, false, false},
+	{{"storm_give_up_rest_for_one", 120, 0}, ACT_SUP_REST_FOR_ONE, false, false, false},
+	{{"storm_stop_one_for_all", 120, 0}, ACT_SUP_ONE_FOR_ALL, true, false, false},
+	{{"storm_stop_rest_for_one", 120, 0}, ACT_SUP_REST_FOR_ONE, true, false, false},
+	{{"storm_give_up_one_for_all_pooled_sup", 120, 0}, ACT_SUP_ONE_FOR_ALL, false, true, false},
+	{{"storm_give_up_rest_for_one_pooled_sup", 120, 0}, ACT_SUP_REST_FOR_ONE, false, true, false},
+	{{"storm_stop_one_for_all_pooled_sup", 120, 0}, ACT_SUP_ONE_FOR_ALL, true, true, false},
+	{{"storm_stop_rest_for_one_pooled_sup", 120, 0}, ACT_SUP_REST_FOR_ONE, true, true, false},
+	{{"storm_give_up_one_for_all_pooled", 120, 0}, ACT_SUP_ONE_FOR_ALL, false, true, true},
+	{{"storm_give_up_rest_for_one_pooled", 120, 0}, ACT_SUP_REST_FOR_ONE, false, true, true},
+	{{"storm_stop_one_for_all_pooled", 120, 0}, ACT_SUP_ONE_FOR_ALL, true, true, true},
+	{{"storm_stop_rest_for_one_pooled", 120, 0}, ACT_SUP_REST_FOR_ONE, true, true, true},
 };
 
 int main(int argc, char **argv)

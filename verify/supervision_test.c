@@ -1,7 +1,9 @@
 /* supervision_test.c: supervisors over every mailbox of the table: restarts
  * keep the mailbox (order, exactly-once), exact restart counts, strategies
  * restart exactly the right siblings, intensity escalates up the tree, asks
- * on a crashing message fail at once, act_panic unwinds like ACT_CRASH. */
+ * on a crashing message fail at once, act_panic unwinds like ACT_CRASH.
+ * Every test in both modes (--mode): thread per actor, or the supervisors
+ * and children all on one pool (the verdict as a message). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,10 +14,12 @@
 #include "cli.h"
 #include "supervisor.h"
 #include "suite.h"
+#include "vactor.h"
 #include "vutil.h"
 
 static const char *PROG = "mailroom-supervision-test";
 static const int64_t MS = 1000000ll, SEC = 1000000000ll;
+static act_pool *POOL; /* this run's pool (--mode pool), else NULL: every actor of a test on it */
 
 enum { T_WORK = 1, T_GET, T_CRASH, T_PANIC };
 enum { MAXC = 8, MAXLOG = 4096, MAXEV = 64 };
@@ -171,7 +175,7 @@ static const act_behavior worker_b = {"worker", w_handle, NULL, NULL};
 
 static act_child_spec wspec(const mbx_ops *ops, const char *name, wlog *l)
 {
-	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, NULL}};
+	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, POOL}};
 }
 
 static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy st, const act_child_spec *ch,
@@ -179,7 +183,7 @@ static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy
 {
 	return (act_sup_spec){.name = name, .strategy = st, .children = ch, .nchildren = n, .max_restarts = maxr,
 	                      .period_ns = 10 * SEC, .observer = obs_event, .dead_letter = obs_dead_letter,
-	                      .options = {ops, 0, -1, NULL}};
+	                      .options = {ops, 0, -1, POOL}};
 }
 
 /* The setup most tests share: one worker (log l, crashing every k-th message
@@ -326,7 +330,7 @@ static void t_panic_nested(const mbx_ops *ops, uint64_t seed)
 
 	/* unsupervised: as ACT_CRASH (the ask fails, the actor stops) */
 	void *st = w_init(&l);
-	act_options o = {.mailbox = ops, .capacity = 0, .spin = -1};
+	act_options o = {.mailbox = ops, .capacity = 0, .spin = -1, .pool = POOL};
 	act_ref u = act_spawn(&worker_b, st, &o);
 	CHECK(u.a != NULL);
 	CHECK_EQ(act_ask(u, &p, &rep, 10 * SEC), ACT_ECRASHED);
@@ -503,14 +507,39 @@ static const test_def tests[] = {
 	{{"backoff", 60, 0}, t_backoff},
 };
 
+static v_modes modes = {.thread = true, .workers = 2};
+static const bool THREAD = false, POOLED = true; /* a case's ctx */
+
 static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 {
+	POOL = *(const bool *)c->ctx ? v_modes_pool(&modes) : NULL;
 	((const test_def *)(const void *)t)->fn(c->ops, seed);
+	if (POOL)
+		v_modes_pool_done(&modes, POOL);
+	POOL = NULL;
 }
+
+static void usage(const v_suite *s, FILE *f)
+{
+	v_suite_default_usage(s, f);
+	v_modes_usage(f, &(v_modes){.workers = 2});
+}
+
+static int own_flag(v_suite *s, int argc, char **argv, int *i)
+{
+	(void)s;
+	return v_modes_flag(&modes, PROG, argc, argv, i);
+}
+
+static void mode_cases(v_suite *s, const char *where, const char *args, const mbx_ops *o)
+{
+	v_modes_case(s, &modes, where, args, o, &THREAD, &POOLED);
+}
+static void cases(v_suite *s) { v_suite_each_mailbox(s, mode_cases); }
 
 int main(int argc, char **argv)
 {
 	v_suite s = {.prog = PROG, .label = "supervision", .test_flag = "--test", V_SUITE_TESTS(tests),
-	             .run = run_test};
+	             .run = run_test, .usage = usage, .flag = own_flag, .cases = cases};
 	return v_suite_main(&s, argc, argv);
 }

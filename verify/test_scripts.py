@@ -650,7 +650,7 @@ class BinaryNamesTest(unittest.TestCase):
             b = self.mr.Bench(name)
             impls.add(b.impl)
             self.assertEqual(self.mr.normalise_name(name), name)  # today's form: nothing to rewrite
-            moded = b.scenario in ("bank", "counter", "kv", "memory_idle") or b.scenario.startswith("savina_")
+            moded = b.scenario in ("fanin_actors", "bank", "counter", "kv", "memory_idle") or b.scenario.startswith("savina_")
             if moded:
                 self.assertIn(b.mode, ("thread", "pool"), name)
                 self.assertEqual(name.split("/")[2], f"mode:{b.mode}", name)

@@ -68,6 +68,7 @@ struct act_actor {
 	act_pool *pool;
 	pool_task task;
 	bool started;               /* on_start has run (touched by the running turn only) */
+	bool suspended;             /* supervised, crashed, verdict pending (the running turn only) */
 	_Atomic uint32_t done_word; /* DONE_*: joiners futex-wait on it */
 };
 
@@ -98,11 +99,22 @@ _Noreturn void act_panic(act_ctx *ctx, const char *reason)
 	longjmp(*ctx->jb, 1);
 }
 
+static void woke(act_actor *a, bool was_empty);
+
 void act_i_request_restart(act_actor *a)
 {
 	atomic_store(&a->restart_req, 1);
 	mbx_msg w = {.reply = CTL_WAKE};
-	(void)mbx_try_push(a->box, &w, NULL); /* FULL: the actor is busy and sees the flag; CLOSED: stopping */
+	bool was_empty = false;
+	/* FULL: the actor is busy and sees the flag; CLOSED: stopping */
+	if (mbx_try_push(a->box, &w, &was_empty) == MBX_OK)
+		woke(a, was_empty); /* pooled: schedule it */
+}
+
+void act_i_wake(act_actor *a)
+{
+	if (a->pool)
+		pool_i_wake(a->pool, &a->task);
 }
 
 /* Supervised only, before each message: a requested restart, and wake-ups.
@@ -122,18 +134,46 @@ static bool sup_boundary(act_actor *a, const mbx_msg *msg)
 
 /* Supervised crash: report, wait for the verdict. True: restarted (new
  * state, same mailbox), keep handling. */
-static bool sup_crashed(act_actor *a, const mbx_msg *msg, const char *reason)
+static void sup_restarted(act_actor *a)
 {
-	mbx_msg copy = *msg;
-	copy.reply = NULL; /* the ask (if any) is already answered */
-	if (a->sup->failed(a->sup->ctx, &copy, reason, &a->state) != ACT_I_RESTART)
-		return false;
 	atomic_store(&a->restart_req, 0); /* fresh state already */
 	if (a->b->on_start) {
 		act_ctx sctx = {a, NULL};
 		a->b->on_start(a->state, &sctx);
 	}
+}
+
+/* Pooled: the crash is reported and the actor suspended (true), or the
+ * supervisor is closing (false). Thread per actor: waits for the verdict. */
+static bool sup_crashed(act_actor *a, const mbx_msg *msg, const char *reason)
+{
+	mbx_msg copy = *msg;
+	copy.reply = NULL; /* the ask (if any) is already answered */
+	if (a->pool) {
+		a->suspended = a->sup->report(a->sup->ctx, &copy, reason) == ACT_I_PENDING;
+		return a->suspended;
+	}
+	if (a->sup->failed(a->sup->ctx, &copy, reason, &a->state) != ACT_I_RESTART)
+		return false;
+	sup_restarted(a);
 	return true;
+}
+
+/* Pooled and suspended, at the start of a turn: PENDING (stay suspended;
+ * *poll: come back soon), RESTART (resumed), GIVE_UP (stopping). */
+static act_i_verdict sup_resume(act_actor *a, bool *poll)
+{
+	act_i_verdict v = a->sup->verdict(a->sup->ctx, &a->state, poll);
+	if (v == ACT_I_PENDING)
+		return v;
+	a->suspended = false;
+	if (v == ACT_I_RESTART) {
+		sup_restarted(a);
+	} else {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box);
+	}
+	return v;
 }
 
 const char *act_strerror(int err)
@@ -197,7 +237,7 @@ static void actor_free(act_actor *a)
 	}
 	mbx_close(a->box);
 	drain_late(a); /* pushes that raced the last drain */
-	mbx_destroy(a->box);
+	mbx_destroy_in(a->box); /* its memory is ours: freed with a */
 	pthread_mutex_destroy(&a->late_mu);
 	free(a);
 }
@@ -242,14 +282,14 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	tls_pending = outer;
 	if (r == ACT_CRASH && !stop_now) {
 		if (sup_crashed(a, msg, tls_panic_reason))
-			return true; /* restarted: the queued messages go to the new state */
+			return true; /* restarted (or, pooled, suspended until the verdict) */
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box);
 	}
 	return r != ACT_CRASH;
 }
 
-typedef enum { STEP_RUNNING, STEP_IDLE, STEP_DONE } step_state;
+typedef enum { STEP_RUNNING, STEP_IDLE, STEP_DONE, STEP_SUSPENDED } step_state;
 /* Handles up to max messages without blocking (try_pop): one pooled turn. */
 static step_state step(act_actor *a, unsigned max)
 {
@@ -264,6 +304,10 @@ static step_state step(act_actor *a, unsigned max)
 				continue;
 			if (!dispatch(a, &msg)) {
 				st = STEP_DONE;
+				break;
+			}
+			if (a->suspended) { /* crashed, pooled: no message until the verdict */
+				st = STEP_SUSPENDED;
 				break;
 			}
 		} else if (s == MBX_RETRY) {
@@ -335,11 +379,20 @@ static pool_turn actor_turn(pool_task *t, unsigned batch)
 		if (a->b->on_start)
 			a->b->on_start(a->state, &ctx);
 	}
+	bool poll = false;
+	act_i_verdict v = a->suspended ? sup_resume(a, &poll) : ACT_I_RESTART;
+	if (v == ACT_I_PENDING) {
+		if (poll)
+			sched_yield(); /* a restart's backoff: come back after the others' turns */
+		tls_current = prev;
+		return poll ? POOL_TURN_MORE : POOL_TURN_EMPTY; /* the verdict wakes it (act_i_wake) */
+	}
 	/* relaxed: our own counter (this turn is its only writer now) */
 	uint64_t before = atomic_load_explicit(&a->handled, memory_order_relaxed);
 	pool_turn r;
-	switch (step(a, batch)) {
+	switch (v == ACT_I_GIVE_UP ? STEP_DONE : step(a, batch)) { /* given up: queued ones are dead letters */
 	case STEP_IDLE:
+	case STEP_SUSPENDED:
 		r = POOL_TURN_EMPTY;
 		break;
 	case STEP_RUNNING:
@@ -384,12 +437,20 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 		return r;
 	}
 	const mbx_ops *ops = opt && opt->mailbox ? opt->mailbox : act_default_mailbox();
-	act_actor *a = calloc(1, sizeof *a);
+	uint32_t cap = opt ? opt->capacity : 0;
+	int32_t spin = opt ? opt->spin : -1;
+	/* One allocation: the actor, then its mailbox on the next line boundary */
+	size_t head = (sizeof(act_actor) + MBX_CACHELINE - 1) / MBX_CACHELINE * MBX_CACHELINE;
+	size_t box_bytes = mbx_footprint(ops, cap, spin);
+	if (!box_bytes)
+		return r; /* errno EINVAL */
+	act_actor *a = aligned_alloc(MBX_CACHELINE, head + box_bytes);
 	if (!a) {
 		errno = ENOMEM;
 		return r;
 	}
-	a->box = mbx_create(ops, opt ? opt->capacity : 0, opt ? opt->spin : -1);
+	memset(a, 0, sizeof *a); /* the mailbox's init clears its own part */
+	a->box = mbx_create_in(ops, (char *)a + head, cap, spin);
 	if (!a->box) {
 		int e = errno;
 		free(a);
@@ -401,7 +462,7 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	a->sup = sup;
 	CHECK_EQ(pthread_mutex_init(&a->late_mu, NULL), 0); /* glibc: cannot fail without attributes */
 	atomic_init(&a->refs, 2); /* the caller's handle + the running thread or task */
-	if (opt && opt->pool && !sup) {
+	if (opt && opt->pool) {
 		a->pool = opt->pool;
 		/* With on_start, a first turn runs it now; without, the actor
 		 * starts idle and its first push schedules it. */
@@ -412,7 +473,7 @@ act_ref act_i_spawn_supervised(const act_behavior *b, void *state, const act_opt
 	}
 	int e = pthread_create(&a->thread, NULL, actor_main, a);
 	if (e) {
-		mbx_destroy(a->box);
+		mbx_destroy_in(a->box);
 		pthread_mutex_destroy(&a->late_mu);
 		free(a);
 		errno = e;

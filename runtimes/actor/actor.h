@@ -69,8 +69,9 @@ typedef struct act_behavior {
 
 /* ---- the pooled mode: a pool of worker threads running many actors ----
  * Workers: per-worker run queue + a "next" slot (the actor a handler just
- * woke runs next on the same worker, as in tokio and Go), a shared injection
- * queue for pushes from outside the pool, stealing between workers. Idle
+ * woke runs next on the same worker, as in tokio and Go; idle workers steal
+ * it after a grace period), a shared lock-free injection queue for pushes
+ * from outside the pool, stealing between workers. Idle
  * workers spin, then park on a futex; a push to a parked pool wakes exactly
  * one worker, and none while one is searching (pool.c, verify/model).
  *
@@ -90,8 +91,8 @@ typedef struct act_behavior {
  * What can still stall is a worker whose
  * handler waits on an actor another busy worker holds; as in thread mode, a
  * cycle of blocking sends through full mailboxes is a deadlock. Supervised
- * actors (supervisor.h) always run thread per actor: their failure hook
- * blocks for the verdict. */
+ * actors (supervisor.h) run in either mode: a pooled child that crashed
+ * takes no message until its supervisor's verdict wakes it. */
 typedef struct act_pool act_pool;
 typedef struct act_pool_config {
 	unsigned workers; /* 0: the CPUs this process may run on (nproc) */
@@ -120,6 +121,7 @@ unsigned act_pool_workers(const act_pool *p);
 typedef struct act_pool_stats {
 	uint64_t turns;   /* actor turns run (one batch each) */
 	uint64_t steals;  /* turns taken from another worker's queue */
+	uint64_t next_steals; /* turns taken from another worker's next slot (after its grace period) */
 	uint64_t injects; /* schedules from outside the pool */
 	uint64_t parks;   /* times a worker slept on its futex */
 	uint64_t wakes;   /* futex wakes sent to parked workers */

@@ -4,13 +4,21 @@
  *  1. its `next` slot: the task a handler on this worker just woke runs right
  *     after the current turn, on the same core (tokio's LIFO slot, Go's
  *     runnext): a ping-pong or a token ring never leaves the core and never
- *     wakes anybody. Not stealable; capped at NEXT_STREAK turns in a row when
- *     the local queue has other work;
+ *     wakes anybody. Capped at NEXT_STREAK turns in a row when the local
+ *     queue has other work. Stealable after a grace period, as Go's runnext:
+ *     an idle worker that finds a task there and sees the owner's turn count
+ *     unchanged over NEXT_GRACE search pauses (the owner is stuck in one long
+ *     turn, e.g. a handler sending a long stream) takes it;
  *  2. its local queue (bounded ring: owner pushes, owner and thieves pop);
- *  3. the injection queue (pushes from threads outside the pool; a mutex
- *     and an intrusive list, as tokio's inject queue; one in INJECT_EVERY
- *     looks goes there first so it is never starved);
- *  4. another worker's local queue (stealing, one task at a time).
+ *  3. the injection queue (pushes from threads outside the pool): Vyukov's
+ *     intrusive MPSC list, a wait-free exchange per push; the consuming end
+ *     belongs to whichever worker holds the inj_busy token (taken by one
+ *     exchange, never waited for: a worker that finds it taken looks
+ *     elsewhere, and the holder, when it gives the token back with tasks
+ *     still queued, notifies). One in INJECT_EVERY looks goes there first
+ *     so it is never starved;
+ *  4. another worker's local queue (stealing, one task at a time), then
+ *     another worker's next slot (above).
  *
  * Idle workers spin (rescanning), then park on one futex word, `tokens`.
  * The pool word `st` packs the number of searching (spinning) workers, of
@@ -59,6 +67,9 @@
  * spin-then-block. More hurt client threads outside the pool that share the
  * CPUs (bank, kv: 256 rounds were 3x slower than 0); 0 parks at once. */
 #define SPIN_DEFAULT 16
+/* Search pauses (~0.45 us each) a thief watches a next slot before taking
+ * it: ~3.6 us, about Go's 3 us for runnext. */
+#define NEXT_GRACE 8u
 
 #define SEARCH1 UINT64_C(1)
 #define SLEEP1 (UINT64_C(1) << 16)
@@ -86,16 +97,20 @@ typedef struct worker {
 	_Alignas(MBX_CACHELINE) _Atomic uint64_t head;
 	/* owner only from here on */
 	_Alignas(MBX_CACHELINE) uint64_t tail;
-	pool_task *next;
 	unsigned streak, tick, id;
 	uintptr_t stack_lo; /* lowest address of this worker's stack (helping's budget) */
 	uint64_t rng;
 	act_pool *pool;
 	pthread_t thread;
-	_Atomic uint64_t turns, steals, parks, helps; /* STAT_INC by the owner */
+	_Atomic uint64_t steals, next_steals, parks, helps; /* STAT_INC by the owner */
+	/* the next slot: set by the owner only, cleared by the owner or a thief
+	 * (CAS); thieves read turns to see whether the owner is in a long turn */
+	_Alignas(MBX_CACHELINE) _Atomic(pool_task *) next;
+	_Atomic uint64_t turns; /* STAT_INC by the owner */
 	_Alignas(MBX_CACHELINE) lq_slot ring[LQ_CAP];
 } worker;
 _Static_assert(offsetof(worker, tail) - offsetof(worker, head) == MBX_CACHELINE, "head alone on its line");
+_Static_assert(offsetof(worker, next) % MBX_CACHELINE == 0 && offsetof(worker, next) > offsetof(worker, tail), "next apart from the owner's fields");
 _Static_assert(offsetof(worker, ring) % MBX_CACHELINE == 0, "ring apart from the owner's fields");
 
 struct act_pool {
@@ -109,10 +124,13 @@ struct act_pool {
 	/* wake tokens; parked workers futex-wait on it */
 	_Alignas(MBX_CACHELINE) _Atomic uint32_t tokens;
 	_Atomic int stop;
-	/* the injection queue */
-	_Alignas(MBX_CACHELINE) pthread_mutex_t inj_mu;
-	pool_task *inj_head, *inj_tail;
-	_Atomic uint64_t inj_len; /* lets workers skip the lock when empty */
+	/* the injection queue (see the top): producers' end and count */
+	_Alignas(MBX_CACHELINE) _Atomic(pool_task *) inj_tail;
+	_Atomic uint64_t inj_len; /* >= the tasks queued: raised before the link, lowered after the pop */
+	/* the consuming end, owned by the holder of inj_busy */
+	_Alignas(MBX_CACHELINE) _Atomic int inj_busy;
+	pool_task *inj_head;
+	pool_task inj_stub; /* Vyukov's stub: the list is never empty of nodes */
 	_Alignas(MBX_CACHELINE) _Atomic int64_t live;
 	_Atomic uint64_t injects, wakes;
 };
@@ -199,21 +217,77 @@ static bool lq_empty(worker *w)
 }
 
 /* ---- the injection queue ---- */
+/* Vyukov's push: any thread, wait-free. */
+static void inj_link(act_pool *p, pool_task *t)
+{
+	/* relaxed: published by the exchange's release below */
+	atomic_store_explicit(&t->next, NULL, memory_order_relaxed);
+	/* acq_rel: release publishes t (its next and the task's state) to the
+	 * consumer, which reaches t through prev->next (acquire, inj_take);
+	 * acquire pairs with the previous pusher's release so its NULL store to
+	 * prev->next is ordered before our store below */
+	pool_task *prev = atomic_exchange_explicit(&p->inj_tail, t, memory_order_acq_rel);
+	/* release: pairs with inj_take's acquire loads of next */
+	atomic_store_explicit(&prev->next, t, memory_order_release);
+}
+
 static void inject(act_pool *p, pool_task *t)
 {
-	pthread_mutex_lock(&p->inj_mu);
-	t->next = NULL;
-	if (p->inj_tail)
-		p->inj_tail->next = t;
-	else
-		p->inj_head = t;
-	p->inj_tail = t;
-	atomic_fetch_add(&p->inj_len, 1); /* seq_cst: read by workers' scans before N1 */
-	pthread_mutex_unlock(&p->inj_mu);
+	atomic_fetch_add(&p->inj_len, 1); /* seq_cst, before the link: read by workers' scans (W2, L2) */
+	inj_link(p, t);
 	atomic_fetch_add_explicit(&p->injects, 1, memory_order_relaxed); /* statistic */
 }
 
+/* The token holder only: the oldest task, or NULL (empty, or the next push
+ * is between its exchange and its link: its notify comes after the link). */
+static pool_task *inj_take(act_pool *p)
+{
+	pool_task *head = p->inj_head;
+	/* acquire (each load of next here): pairs with inj_link's release store */
+	pool_task *next = atomic_load_explicit(&head->next, memory_order_acquire);
+	if (head == &p->inj_stub) {
+		if (!next)
+			return NULL;
+		p->inj_head = head = next;
+		next = atomic_load_explicit(&head->next, memory_order_acquire);
+	}
+	if (next) {
+		p->inj_head = next;
+		return head;
+	}
+	/* acquire: pairs with inj_link's exchange; head is the last node unless a push is in flight */
+	if (head != atomic_load_explicit(&p->inj_tail, memory_order_acquire))
+		return NULL;
+	inj_link(p, &p->inj_stub); /* the stub goes back behind head, so head can leave */
+	next = atomic_load_explicit(&head->next, memory_order_acquire);
+	if (!next)
+		return NULL;
+	p->inj_head = next;
+	return head;
+}
+
+/* The consuming end's token: one exchange, never waited for. */
+static bool inj_lock(act_pool *p)
+{
+	if (atomic_load(&p->inj_len) == 0) /* seq_cst: the scan that W2 relies on */
+		return false;
+	/* acquire: pairs with inj_unlock's release (the previous holder's inj_head) */
+	return atomic_exchange_explicit(&p->inj_busy, 1, memory_order_acquire) == 0;
+}
+
 static void notify(act_pool *p);
+
+/* Gives the token back, having taken n tasks; if tasks remain, tells the
+ * workers: one that found the token taken may have gone to sleep on it. */
+static void inj_unlock(act_pool *p, unsigned n)
+{
+	if (n)
+		atomic_fetch_sub(&p->inj_len, n); /* seq_cst, as the add in inject */
+	/* release: pairs with inj_lock's acquire exchange */
+	atomic_store_explicit(&p->inj_busy, 0, memory_order_release);
+	if (atomic_load(&p->inj_len) > 0) /* seq_cst: after our sub, in the order of the adds */
+		notify(p);
+}
 
 /* Owner: to its local queue, or where every worker looks when that is full. */
 static void lq_push_or_inject(worker *w, pool_task *t)
@@ -222,26 +296,19 @@ static void lq_push_or_inject(worker *w, pool_task *t)
 		inject(w->pool, t);
 }
 
-/* Takes one task to run and, under the same lock, up to INJECT_BATCH more
- * into w's local queue (as tokio does): a stream of spawns or sends from
- * outside the pool costs one lock round per batch, not per task. */
+/* Takes one task to run and up to INJECT_BATCH more into w's local queue
+ * (as tokio does): a stream of spawns or sends from outside the pool costs
+ * one token round per batch, not per task. */
 static pool_task *inject_pop(worker *w)
 {
 	act_pool *p = w->pool;
-	if (atomic_load(&p->inj_len) == 0) /* seq_cst: the scan that W2 relies on */
+	if (!inj_lock(p))
 		return NULL;
 	pool_task *batch[INJECT_BATCH + 1];
 	unsigned n = 0;
-	pthread_mutex_lock(&p->inj_mu);
-	while (n < INJECT_BATCH + 1 && p->inj_head) {
-		batch[n++] = p->inj_head;
-		p->inj_head = p->inj_head->next;
-	}
-	if (!p->inj_head)
-		p->inj_tail = NULL;
-	if (n)
-		atomic_fetch_sub(&p->inj_len, n);
-	pthread_mutex_unlock(&p->inj_mu);
+	while (n < INJECT_BATCH + 1 && (batch[n] = inj_take(p)))
+		n++;
+	inj_unlock(p, n);
 	for (unsigned i = 1; i < n; i++)
 		lq_push_or_inject(w, batch[i]);
 	if (n > 1)
@@ -286,8 +353,13 @@ static void enqueue(act_pool *p, pool_task *t)
 {
 	worker *w = tls_w;
 	if (w && w->pool == p) {
-		pool_task *old = w->next;
-		w->next = t; /* runs right after the current turn, here */
+		/* runs right after the current turn, here. relaxed: only we make
+		 * the slot non-NULL, so a NULL stays NULL until our store */
+		pool_task *old = atomic_load_explicit(&w->next, memory_order_relaxed);
+		if (!old) /* release: pairs with a thief's acquire in steal_next */
+			atomic_store_explicit(&w->next, t, memory_order_release);
+		else /* acq_rel: release as the store above; acquire: a thief may have emptied it */
+			old = atomic_exchange_explicit(&w->next, t, memory_order_acq_rel);
 		if (old)
 			push_local(w, old);
 	} else {
@@ -297,6 +369,38 @@ static void enqueue(act_pool *p, pool_task *t)
 }
 
 /* ---- workers ---- */
+/* Owner: empties its next slot. relaxed: the task was put there by this
+ * thread (a thief's CAS would have emptied it: then NULL). */
+static pool_task *next_take(worker *w)
+{
+	if (!atomic_load_explicit(&w->next, memory_order_relaxed))
+		return NULL;
+	return atomic_exchange_explicit(&w->next, NULL, memory_order_relaxed);
+}
+
+/* An idle thief: v's next slot, if v has been in one turn all along a
+ * grace period (Go's runnext stealing). */
+static pool_task *steal_next(worker *w, worker *v)
+{
+	/* acquire: pairs with enqueue's release store into the slot */
+	pool_task *t = atomic_load_explicit(&v->next, memory_order_acquire);
+	if (!t)
+		return NULL;
+	uint64_t turns = atomic_load_explicit(&v->turns, memory_order_relaxed); /* a progress hint */
+	for (unsigned i = 0; i < NEXT_GRACE; i++) {
+		for (int k = 0; k < 16; k++)
+			mbx_cpu_relax();
+		if (atomic_load_explicit(&v->turns, memory_order_relaxed) != turns) /* v moved on */
+			return NULL;
+	}
+	/* acquire: pairs with enqueue's release (t's state); the slot holds
+	 * only QUEUED tasks, so whoever empties it runs t */
+	if (!atomic_compare_exchange_strong_explicit(&v->next, &t, NULL, memory_order_acquire, memory_order_relaxed))
+		return NULL;
+	STAT_INC(w->next_steals);
+	return t;
+}
+
 static pool_task *steal(worker *w)
 {
 	act_pool *p = w->pool;
@@ -312,6 +416,12 @@ static pool_task *steal(worker *w)
 			return t;
 		}
 	}
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		worker *v = p->w[(start + i) % p->nworkers];
+		pool_task *t = v == w ? NULL : steal_next(w, v);
+		if (t)
+			return t;
+	}
 	return NULL;
 }
 
@@ -320,9 +430,7 @@ static pool_task *find_work(worker *w)
 	pool_task *t;
 	if (++w->tick % INJECT_EVERY == 0 && (t = inject_pop(w)))
 		return t;
-	if (w->next) {
-		t = w->next;
-		w->next = NULL;
+	if ((t = next_take(w))) {
 		if (w->streak++ < NEXT_STREAK || lq_empty(w))
 			return t;
 		push_local(w, t); /* a long ping-pong: let the local queue have a turn */
@@ -358,7 +466,8 @@ static void run_task(worker *w, pool_task *t)
 		}
 		/* Work left. Nobody else waits on this worker: another turn at
 		 * once, without the queue round trip. Else to the back. */
-		if (!w->next && lq_empty(w) && atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0) { /* heuristic */
+		if (!atomic_load_explicit(&w->next, memory_order_relaxed) && lq_empty(w) && /* heuristic */
+		    atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0) {
 			atomic_store(&t->state, TASK_RUNNING);
 			continue;
 		}
@@ -496,10 +605,11 @@ bool pool_i_on_worker(void) { return tls_w != NULL; }
 static bool take_task(worker *w, pool_task *t)
 {
 	act_pool *p = w->pool;
-	if (w->next == t) {
-		w->next = NULL;
+	pool_task *mine = t;
+	/* relaxed: our own slot (see next_take) */
+	if (atomic_load_explicit(&w->next, memory_order_relaxed) == t &&
+	    atomic_compare_exchange_strong_explicit(&w->next, &mine, NULL, memory_order_relaxed, memory_order_relaxed))
 		return true;
-	}
 	bool moved = false, found = false;
 	for (unsigned i = 0; i < p->nworkers && !found; i++) {
 		worker *v = p->w[(w->id + i) % p->nworkers];
@@ -515,33 +625,35 @@ static bool take_task(worker *w, pool_task *t)
 			moved = true;
 		}
 	}
+	if (!found && inj_lock(p)) { /* the injection queue: at most what it held */
+		unsigned out = 0; /* tasks taken out of the queue (re-linked ones stay counted) */
+		for (uint64_t k = atomic_load(&p->inj_len); k > 0 && !found; k--) { /* seq_cst, as all of inj_len */
+			pool_task *u = inj_take(p);
+			if (!u)
+				break;
+			if (u == t) {
+				found = true;
+				out++;
+			} else if (lq_push(w, u)) {
+				moved = true;
+				out++;
+			} else {
+				inj_link(p, u); /* local queue full: back to the tail */
+			}
+		}
+		inj_unlock(p, out);
+	}
 	if (moved)
 		notify(p);
-	if (found)
-		return true;
-	pthread_mutex_lock(&p->inj_mu);
-	for (pool_task **pp = &p->inj_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			if (p->inj_tail == t)
-				p->inj_tail = prev;
-			atomic_fetch_sub(&p->inj_len, 1);
-			found = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&p->inj_mu);
 	return found;
 }
 
 void pool_i_waiting(void)
 {
 	worker *w = tls_w;
-	if (w && w->next) {
-		pool_task *n = w->next;
-		w->next = NULL;
+	pool_task *n = w ? next_take(w) : NULL;
+	if (n)
 		push_local(w, n); /* stealable now, and a sleeping worker is told */
-	}
 }
 
 pool_help pool_i_help(act_pool *p, pool_task *t)
@@ -584,7 +696,6 @@ static void pool_free(act_pool *p)
 	for (unsigned i = 0; i < p->nworkers; i++)
 		free(p->w[i]);
 	free(p->w);
-	pthread_mutex_destroy(&p->inj_mu);
 	free(p);
 }
 
@@ -607,7 +718,10 @@ act_pool *pool_i_create(const act_pool_config *cfg, const pool_task_ops *ops)
 	p->batch = MBX_MUTANT(15) ? UINT32_MAX : c.batch ? c.batch : ACT_POOL_BATCH; /* mutant 15: no batch limit */
 	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
 	p->stack_bytes = c.stack_bytes ? c.stack_bytes : ACT_POOL_STACK;
-	CHECK_EQ(pthread_mutex_init(&p->inj_mu, NULL), 0); /* glibc: cannot fail without attributes */
+	/* the injection queue: the stub alone, at both ends */
+	atomic_init(&p->inj_stub.next, NULL);
+	atomic_init(&p->inj_tail, &p->inj_stub);
+	p->inj_head = &p->inj_stub;
 	p->w = calloc(p->nworkers, sizeof *p->w);
 	if (!p->w) {
 		pool_free(p);
@@ -671,7 +785,7 @@ void act_pool_destroy(act_pool *p)
 	CHECK_EQ(atomic_load(&p->inj_len), 0);
 	for (unsigned i = 0; i < p->nworkers; i++) {
 		CHECK_EQ(lq_pop(p->w[i]) == NULL, 1);
-		CHECK_EQ(p->w[i]->next == NULL, 1);
+		CHECK_EQ(atomic_load(&p->w[i]->next) == NULL, 1);
 	}
 	pool_free(p);
 }
@@ -688,6 +802,7 @@ act_pool_stats act_pool_get_stats(const act_pool *p)
 		/* relaxed: statistics, exact only at quiescence */
 		s.turns += atomic_load_explicit(&w->turns, memory_order_relaxed);
 		s.steals += atomic_load_explicit(&w->steals, memory_order_relaxed);
+		s.next_steals += atomic_load_explicit(&w->next_steals, memory_order_relaxed);
 		s.parks += atomic_load_explicit(&w->parks, memory_order_relaxed);
 		s.helps += atomic_load_explicit(&w->helps, memory_order_relaxed);
 	}

@@ -28,7 +28,7 @@ enum { TASK_IDLE = 0, TASK_QUEUED, TASK_RUNNING, TASK_NOTIFIED, TASK_DEAD };
 
 typedef struct pool_task {
 	_Atomic uint32_t state;
-	struct pool_task *next; /* injection queue link (under its lock) */
+	_Atomic(struct pool_task *) next; /* injection queue link (pool.c's inj_*) */
 } pool_task;
 
 /* What one turn of a task reported. */

@@ -1,6 +1,8 @@
 /* supervisor.c: supervision trees. The supervisor is an actor whose messages
- * are crash notices from its children; a crashed child waits on its own
- * thread (mailbox intact) for the verdict, then re-creates its state. */
+ * are crash notices from its children. A crashed child keeps its mailbox
+ * and takes the verdict: thread per actor, it waits on its own thread;
+ * pooled, it is suspended (no message taken) until the supervisor wakes it
+ * (act_i_wake), so supervisors and children run in either mode, mixed. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,6 +33,9 @@ typedef struct sup_child {
 	/* under sup->mu */
 	int waiting; /* crashed, notice sent, verdict not yet taken */
 	int verdict; /* V_NONE or act_i_verdict */
+	int notice_pending; /* pooled child crashed before the supervisor knew itself: sup_on_start sends it */
+	bool resume_set;    /* pooled: the RESTART verdict's backoff has started */
+	int64_t resume_ns, crash_ns;
 } sup_child;
 
 struct act_sup {
@@ -95,30 +100,12 @@ static int64_t backoff_of(sup_child *c, int64_t now)
 	return d < sp->backoff_max_ns || sp->backoff_max_ns <= 0 ? d : sp->backoff_max_ns;
 }
 
-static act_i_verdict hook_failed(void *ctx, const mbx_msg *msg, const char *reason, void **state)
+/* The crash notice to the supervisor. try_send, not send: a full
+ * supervisor mailbox must not block a child the supervisor is about to join
+ * (give-up). */
+static void send_notice(sup_child *c, act_ref self)
 {
-	sup_child *c = ctx;
 	act_sup *s = c->sup;
-	act_sup_event ev = {ACT_SUP_CRASHED, s->spec.name, c->idx, c->spec.name, c->ref, reason,
-	                    c->restarts, mbx_now_ns(), 0};
-	emit(s, &ev);
-	if (s->spec.dead_letter)
-		s->spec.dead_letter(s->spec.hook_ctx, &ev, msg);
-
-	pthread_mutex_lock(&s->mu);
-	while (!s->closing && !s->have_self)
-		pthread_cond_wait(&s->cv, &s->mu); /* only at start: its on_start is imminent */
-	if (s->closing) {
-		pthread_mutex_unlock(&s->mu);
-		return ACT_I_GIVE_UP;
-	}
-	c->waiting = 1;
-	c->verdict = V_NONE;
-	act_ref self = s->self; /* released by fini, which first joins this child */
-	pthread_mutex_unlock(&s->mu);
-
-	/* try_send, not send: a full supervisor mailbox must not block a child
-	 * the supervisor is about to join (give-up). */
 	mbx_msg n = {.tag = SUP_NOTICE, .a = c->idx, .b = s->gen};
 	for (;;) {
 		int e = act_try_send(self, &n);
@@ -134,7 +121,47 @@ static act_i_verdict hook_failed(void *ctx, const mbx_msg *msg, const char *reas
 		struct timespec ts = {0, 100000};
 		nanosleep(&ts, NULL);
 	}
+}
 
+/* Both modes: the events, then the notice. can_wait (thread per actor):
+ * a crash before the supervisor knows itself waits for it; pooled, the
+ * supervisor sends the notice itself when it starts. False: closing. */
+static bool report_crash(sup_child *c, const mbx_msg *msg, const char *reason, bool can_wait)
+{
+	act_sup *s = c->sup;
+	act_sup_event ev = {ACT_SUP_CRASHED, s->spec.name, c->idx, c->spec.name, c->ref, reason,
+	                    c->restarts, mbx_now_ns(), 0};
+	emit(s, &ev);
+	if (s->spec.dead_letter)
+		s->spec.dead_letter(s->spec.hook_ctx, &ev, msg);
+
+	pthread_mutex_lock(&s->mu);
+	while (can_wait && !s->closing && !s->have_self)
+		pthread_cond_wait(&s->cv, &s->mu); /* only at start: its on_start is imminent */
+	if (s->closing) {
+		pthread_mutex_unlock(&s->mu);
+		return false;
+	}
+	c->waiting = 1;
+	c->verdict = V_NONE;
+	c->crash_ns = ev.t_ns;
+	c->resume_set = false;
+	c->notice_pending = !s->have_self;
+	bool later = c->notice_pending; /* read under the lock: sup_on_start clears it */
+	act_ref self = s->self; /* released by fini, which first joins this child */
+	pthread_mutex_unlock(&s->mu);
+	if (!later)
+		send_notice(c, self);
+	return true;
+}
+
+/* Thread per actor: report, then block for the verdict (and the backoff). */
+static act_i_verdict hook_failed(void *ctx, const mbx_msg *msg, const char *reason, void **state)
+{
+	sup_child *c = ctx;
+	act_sup *s = c->sup;
+	if (!report_crash(c, msg, reason, true))
+		return ACT_I_GIVE_UP;
 	pthread_mutex_lock(&s->mu);
 	while (c->verdict == V_NONE && !s->closing)
 		pthread_cond_wait(&s->cv, &s->mu);
@@ -151,8 +178,41 @@ static act_i_verdict hook_failed(void *ctx, const mbx_msg *msg, const char *reas
 	pthread_mutex_unlock(&s->mu);
 	if (v != ACT_I_RESTART)
 		return ACT_I_GIVE_UP;
-	renew_state(c, state, ev.t_ns);
+	renew_state(c, state, c->crash_ns);
 	return ACT_I_RESTART;
+}
+
+/* Pooled: report and return at once; the verdict comes as a wake-up. */
+static act_i_verdict hook_report(void *ctx, const mbx_msg *msg, const char *reason)
+{
+	return report_crash(ctx, msg, reason, false) ? ACT_I_PENDING : ACT_I_GIVE_UP;
+}
+
+/* Pooled, at the suspended child's turn: the verdict, if there is one. */
+static act_i_verdict hook_verdict(void *ctx, void **state, bool *poll)
+{
+	sup_child *c = ctx;
+	act_sup *s = c->sup;
+	act_i_verdict v = ACT_I_PENDING;
+	*poll = false;
+	pthread_mutex_lock(&s->mu);
+	if (s->closing || c->verdict == ACT_I_GIVE_UP) {
+		v = ACT_I_GIVE_UP;
+	} else if (c->verdict == ACT_I_RESTART) {
+		int64_t now = mbx_now_ns();
+		if (!c->resume_set) {
+			c->resume_set = true;
+			c->resume_ns = now + backoff_of(c, now);
+		}
+		v = now < c->resume_ns ? ACT_I_PENDING : ACT_I_RESTART;
+		*poll = v == ACT_I_PENDING;
+	}
+	if (v != ACT_I_PENDING)
+		c->waiting = 0;
+	pthread_mutex_unlock(&s->mu);
+	if (v == ACT_I_RESTART)
+		renew_state(c, state, c->crash_ns);
+	return v;
 }
 
 static bool hook_restart(void *ctx, void **state)
@@ -202,6 +262,7 @@ static act_result sup_handle(void *state, const mbx_msg *msg, act_ctx *ctx)
 	}
 	if (ok) {
 		c->verdict = ACT_I_RESTART;
+		act_i_wake(c->ref.a); /* pooled: its turn takes the verdict */
 		for (size_t j = 0; j < s->spec.nchildren; j++) {
 			bool sib = s->spec.strategy == ACT_SUP_ONE_FOR_ALL ||
 			           (s->spec.strategy == ACT_SUP_REST_FOR_ONE && j > c->idx);
@@ -232,6 +293,14 @@ static void sup_on_start(void *state, act_ctx *ctx)
 	s->have_self = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+	for (size_t j = 0; j < s->spec.nchildren; j++) { /* pooled children that crashed before now */
+		pthread_mutex_lock(&s->mu);
+		int pending = s->ch[j].notice_pending;
+		s->ch[j].notice_pending = 0;
+		pthread_mutex_unlock(&s->mu);
+		if (pending)
+			send_notice(&s->ch[j], s->self);
+	}
 }
 
 static const act_behavior sup_behavior = {"supervisor", sup_handle, sup_on_start, NULL};
@@ -291,7 +360,7 @@ static void *sup_init(void *arg)
 	for (size_t i = 0; i < spec->nchildren; i++) {
 		sup_child *c = &s->ch[i];
 		*c = (sup_child){.sup = s, .idx = i, .spec = spec->children[i], .verdict = V_NONE};
-		c->hooks = (act_i_supervision){hook_failed, hook_restart, c};
+		c->hooks = (act_i_supervision){hook_failed, hook_report, hook_verdict, hook_restart, c};
 		c->state = c->spec.init ? c->spec.init(c->spec.arg) : NULL;
 		c->ref = act_i_spawn_supervised(c->spec.behavior, c->state, &c->spec.options, &c->hooks);
 		if (!c->ref.a) {

@@ -135,6 +135,18 @@ typedef struct mbx mbx;
  *      lock-free kinds choose to avoid; it is measured, not hidden.
  *  len(m)     approximate count; exact when no op is in flight.
  *  destroy(m) frees everything, including queued messages (no leak).
+ *
+ * Creation in caller memory (every kind), so a runtime can put an actor and
+ * its mailbox in one allocation:
+ *  size(cfg)  the bytes init needs for cfg, a multiple of MBX_CACHELINE
+ *      (the alignment init wants); 0 when cfg is invalid for the kind.
+ *  init(m, cfg)  builds the mailbox in m (size(cfg) bytes, aligned); 0 or an
+ *      errno; on failure nothing is left to undo.
+ *  fini(m)    destroy without freeing m itself: frees what init allocated
+ *      besides (node caches, a growable buffer) and the queued messages.
+ * create = aligned_alloc(size) + init and destroy = fini + free, for all
+ * kinds (mbx_create, mbx_destroy). One line in a kind's ops table names the
+ * three: MBX_INPLACE(prefix) for prefix_size, prefix_init, prefix_fini.
  * ------------------------------------------------------------------------- */
 typedef struct mbx_ops {
 	const char *name;    /* stable: used in CLI flags and result files */
@@ -143,8 +155,9 @@ typedef struct mbx_ops {
 	uint32_t default_capacity; /* used when config.capacity == 0 (MBX_UNBOUNDED: none) */
 	int32_t default_spin;      /* used when config.spin < 0 */
 
-	mbx *(*create)(const mbx_config *cfg); /* NULL + errno (EINVAL, ENOMEM) */
-	void (*destroy)(mbx *m);
+	size_t (*size)(const mbx_config *cfg);      /* 0: cfg invalid (EINVAL) */
+	int (*init)(mbx *m, const mbx_config *cfg); /* 0 or errno (EINVAL, ENOMEM) */
+	void (*fini)(mbx *m);
 	mbx_status (*push)(mbx *m, const mbx_msg *msg, bool *was_empty);
 	mbx_status (*try_push)(mbx *m, const mbx_msg *msg, bool *was_empty);
 	mbx_status (*pop)(mbx *m, mbx_msg *out);
@@ -166,8 +179,19 @@ extern const mbx_ops *const mbx_table[];
 size_t mbx_table_len(void);
 const mbx_ops *mbx_find(const char *name); /* NULL if unknown */
 
-/* Convenience: create by name; resolves defaults; NULL + errno on failure. */
+/* The one line of a kind's ops table that names its in-place trio. */
+#define MBX_INPLACE(prefix) .size = prefix##_size, .init = prefix##_init, .fini = prefix##_fini
+
+/* Creates a mailbox of kind ops; resolves defaults; NULL + errno (EINVAL,
+ * ENOMEM) on failure. mbx_destroy frees it. */
 mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin);
+/* In caller memory: mbx_footprint is the bytes (at MBX_CACHELINE
+ * alignment) mbx_create_in needs; 0 + errno EINVAL for a bad kind or
+ * config. mbx_create_in answers the mailbox (at mem) or NULL + errno;
+ * mbx_destroy_in undoes it and leaves mem to the caller. */
+size_t mbx_footprint(const mbx_ops *ops, uint32_t capacity, int32_t spin);
+mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spin);
+static inline void mbx_destroy_in(mbx *m) { m->ops->fini(m); }
 
 /* Dispatch through the table (the vtable path). */
 static inline mbx_status mbx_push(mbx *m, const mbx_msg *msg, bool *was_empty)
@@ -186,12 +210,14 @@ static inline mbx_status mbx_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 }
 static inline void mbx_close(mbx *m) { m->ops->close(m); }
 static inline size_t mbx_len(mbx *m) { return m->ops->len(m); }
-static inline void mbx_destroy(mbx *m) { m->ops->destroy(m); }
+void mbx_destroy(mbx *m);
 
 /* For implementations: fill the header from the ops defaults and validate
  * (capacity vs MBX_CAP_BOUNDED/UNBOUNDED/POW2, capacity >= 2 when bounded).
  * Returns 0 or EINVAL. */
 int mbx_i_init(mbx *base, const mbx_ops *ops, const mbx_config *cfg);
+/* For size(): n rounded up to whole cache lines (MBX_CACHELINE, 64; checked in mbx_table.c). */
+static inline size_t mbx_i_lines(size_t n) { return (n + 63) & ~(size_t)63; }
 
 /* After close: pops everything still queued (waiting out RETRY) and hands
  * each message to fn. Consumer op. Returns the count. */

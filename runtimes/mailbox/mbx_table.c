@@ -2,10 +2,14 @@
  * runtimes/mailbox/kinds/ plus its declaration and its line here; tests and
  * benchmarks iterate this. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mailbox.h"
+#include "mbx_sync.h"
 #include "park.h"
+
+_Static_assert(MBX_CACHELINE == 64, "mbx_i_lines rounds to 64 bytes");
 
 extern const mbx_ops mbx_mutex_ops;
 extern const mbx_ops mbx_ck_ring_ops;
@@ -56,14 +60,49 @@ const char *mbx_status_name(mbx_status s)
 	return "?";
 }
 
-mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
+size_t mbx_footprint(const mbx_ops *ops, uint32_t capacity, int32_t spin)
 {
-	if (!ops) {
+	mbx_config cfg = {.capacity = capacity, .spin = spin};
+	size_t n = ops ? ops->size(&cfg) : 0;
+	if (!n)
 		errno = EINVAL;
+	return n;
+}
+
+mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spin)
+{
+	mbx_config cfg = {.capacity = capacity, .spin = spin};
+	int e = ops && mem ? ops->init(mem, &cfg) : EINVAL;
+	if (e) {
+		errno = e;
 		return NULL;
 	}
-	mbx_config cfg = {.capacity = capacity, .spin = spin};
-	return ops->create(&cfg);
+	return mem;
+}
+
+mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
+{
+	size_t n = mbx_footprint(ops, capacity, spin);
+	if (!n)
+		return NULL;
+	void *mem = aligned_alloc(MBX_CACHELINE, n); /* n: a multiple of the line (size()) */
+	if (!mem) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	mbx *m = mbx_create_in(ops, mem, capacity, spin);
+	if (!m) {
+		int e = errno;
+		free(mem);
+		errno = e;
+	}
+	return m;
+}
+
+void mbx_destroy(mbx *m)
+{
+	mbx_destroy_in(m);
+	free(m);
 }
 
 size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)

@@ -419,7 +419,7 @@ static size_t fifo_len(mbx *m)
 	return c > 0 ? (size_t)c : 0;
 }
 
-static void fifo_destroy(mbx *m)
+static void fifo_fini(mbx *m)
 {
 	ckfifo_mbx *q = (ckfifo_mbx *)m;
 	/* Every node (queued, stub, retired, cached, on free_top) lives in a
@@ -438,10 +438,10 @@ static void fifo_destroy(mbx *m)
 		s = next;
 	}
 	free(q->slots);
-	free(q);
 }
 
-static mbx *fifo_create(const mbx_config *cfg);
+static size_t fifo_size(const mbx_config *cfg);
+static int fifo_init(mbx *m, const mbx_config *cfg);
 
 const mbx_ops mbx_ck_fifo_ops = {
 	.name = "ck_fifo",
@@ -449,8 +449,7 @@ const mbx_ops mbx_ck_fifo_ops = {
 	.caps = MBX_CAP_UNBOUNDED | MBX_CAP_BLOCKING | MBX_CAP_LOCKFREE | MBX_CAP_SPIN,
 	.default_capacity = MBX_UNBOUNDED,
 	.default_spin = 256, /* as futex_ring and vyukov, for a like-for-like sweep */
-	.create = fifo_create,
-	.destroy = fifo_destroy,
+	MBX_INPLACE(fifo),
 	.push = fifo_push,
 	.try_push = fifo_push, /* unbounded: never FULL, never blocks */
 	.pop = fifo_pop,
@@ -460,30 +459,26 @@ const mbx_ops mbx_ck_fifo_ops = {
 	.len = fifo_len,
 };
 
-static mbx *fifo_create(const mbx_config *cfg)
+static size_t fifo_size(const mbx_config *cfg)
 {
-	ckfifo_mbx *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	mbx h;
+	return mbx_i_init(&h, &mbx_ck_fifo_ops, cfg) ? 0 : mbx_i_lines(sizeof(ckfifo_mbx));
+}
+
+static int fifo_init(mbx *m, const mbx_config *cfg)
+{
+	ckfifo_mbx *q = (ckfifo_mbx *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_ck_fifo_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		return err;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint32_t want = cpus > 0 ? (uint32_t)cpus * 2 : FIFO_MIN_SLOTS, n = FIFO_MIN_SLOTS;
 	while (n < want && n < FIFO_MAX_SLOTS)
 		n *= 2;
 	q->slots = aligned_alloc(MBX_CACHELINE, n * sizeof *q->slots);
-	if (!q->slots) {
-		free(q);
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!q->slots)
+		return ENOMEM;
 	memset(q->slots, 0, n * sizeof *q->slots);
 	q->slot_mask = n - 1;
 	ck_epoch_init(&q->epoch);
@@ -500,11 +495,9 @@ static mbx *fifo_create(const mbx_config *cfg)
 	fifo_node *stub = chunk_alloc(q);
 	if (!stub) {
 		free(q->slots);
-		free(q);
-		errno = ENOMEM;
-		return NULL;
+		return ENOMEM;
 	}
 	atomic_init(&q->free_top, stub->u.free_next); /* the rest of the first chunk */
 	ck_fifo_mpmc_init(&q->fifo, &stub->fe);
-	return &q->base;
+	return 0;
 }

@@ -338,14 +338,11 @@ static size_t ring_len(mbx *m)
 	return atomic_load_explicit(&q->count, memory_order_relaxed) & ~RING_CLOSED;
 }
 
-static void ring_destroy(mbx *m)
-{
-	ckring_mbx *q = (ckring_mbx *)m;
-	free(q->buf); /* messages live by value in the ring: nothing else to free */
-	free(q);
-}
+/* Messages live by value in the ring, which follows the header (ring_size). */
+static void ring_fini(mbx *m) { (void)m; }
 
-static mbx *ring_create(const mbx_config *cfg);
+static size_t ring_size(const mbx_config *cfg);
+static int ring_init(mbx *m, const mbx_config *cfg);
 
 const mbx_ops mbx_ck_ring_ops = {
 	.name = "ck_ring",
@@ -354,8 +351,7 @@ const mbx_ops mbx_ck_ring_ops = {
 	        MBX_CAP_EXACT_CLOSE,
 	.default_capacity = 1024,
 	.default_spin = 256, /* as futex_ring and vyukov, for a like-for-like sweep */
-	.create = ring_create,
-	.destroy = ring_destroy,
+	MBX_INPLACE(ring),
 	.push = ring_push,
 	.try_push = ring_try_push,
 	.pop = ring_pop,
@@ -365,35 +361,33 @@ const mbx_ops mbx_ck_ring_ops = {
 	.len = ring_len,
 };
 
-static mbx *ring_create(const mbx_config *cfg)
+/* 2*capacity slots: CK keeps one slot empty, we want `capacity` usable
+ * and a power of two for CK's mask (capacity <= 2^30, see mbx_i_init).
+ * They follow the header: one allocation. */
+static size_t ring_buf_bytes(const mbx *base)
 {
-	ckring_mbx *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	return mbx_i_lines((size_t)base->capacity * 2 * sizeof(mbx_msg));
+}
+_Static_assert(sizeof(ckring_mbx) % MBX_CACHELINE == 0, "the ring after the header stays line-aligned");
+
+static size_t ring_size(const mbx_config *cfg)
+{
+	mbx h;
+	return mbx_i_init(&h, &mbx_ck_ring_ops, cfg) ? 0 : sizeof(ckring_mbx) + ring_buf_bytes(&h);
+}
+
+static int ring_init(mbx *m, const mbx_config *cfg)
+{
+	ckring_mbx *q = (ckring_mbx *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_ck_ring_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
-	/* 2*capacity slots: CK keeps one slot empty, we want `capacity` usable
-	 * and a power of two for CK's mask (capacity <= 2^30, see mbx_i_init). */
-	size_t slots = (size_t)q->base.capacity * 2;
-	size_t bytes = slots * sizeof(mbx_msg);
-	bytes = (bytes + MBX_CACHELINE - 1) / MBX_CACHELINE * MBX_CACHELINE;
-	q->buf = aligned_alloc(MBX_CACHELINE, bytes);
-	if (!q->buf) {
-		free(q);
-		errno = ENOMEM;
-		return NULL;
-	}
-	ck_ring_init(&q->ring, (unsigned)slots);
+	if (err)
+		return err;
+	q->buf = (mbx_msg *)(void *)(q + 1);
+	ck_ring_init(&q->ring, q->base.capacity * 2);
 	atomic_init(&q->count, 0);
 	ck_ec32_init(&q->nonempty, 0);
 	ck_ec32_init(&q->notfull, 0);
 	q->cons_pos = 0;
-	return &q->base;
+	return 0;
 }

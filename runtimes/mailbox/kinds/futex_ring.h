@@ -80,12 +80,8 @@ _Static_assert(offsetof(fr_ring, slots) + sizeof(fr_slot *) <= MBX_CACHELINE,
 
 extern const mbx_ops mbx_futex_ring_ops;
 
-static inline void fr_destroy(mbx *m)
-{
-	fr_ring *q = (fr_ring *)m;
-	free(q->slots); /* messages are copies: nothing else to free */
-	free(q);
-}
+/* Messages are copies and the slots follow the header (fr_size): nothing to free. */
+static inline void fr_fini(mbx *m) { (void)m; }
 
 /* ---- producers ---- */
 
@@ -281,29 +277,31 @@ static inline size_t fr_len(mbx *m)
 	return t - h > q->mask + 1 ? (size_t)(q->mask + 1) : (size_t)(t - h);
 }
 
-static inline mbx *fr_create(const mbx_config *cfg)
+/* The ring's slots (2x for mutant 5) right after the header: one allocation. */
+static inline size_t fr_slots_of(const mbx *base)
 {
-	fr_ring *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	return MBX_MUTANT(5) ? 2 * (size_t)base->capacity : base->capacity;
+}
+
+static inline size_t fr_size(const mbx_config *cfg)
+{
+	mbx h;
+	if (mbx_i_init(&h, &mbx_futex_ring_ops, cfg))
+		return 0;
+	return sizeof(fr_ring) + fr_slots_of(&h) * sizeof(fr_slot);
+}
+_Static_assert(sizeof(fr_ring) % MBX_CACHELINE == 0, "the slots after the header stay line-aligned");
+
+static inline int fr_init(mbx *m, const mbx_config *cfg)
+{
+	fr_ring *q = (fr_ring *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_futex_ring_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
-	size_t cap = q->base.capacity; /* a power of two, 2 .. 2^30 (mbx_i_init) */
-	q->mask = (MBX_MUTANT(5) ? 2 * cap : cap) - 1;
-	cap = q->mask + 1;
-	q->slots = aligned_alloc(MBX_CACHELINE, cap * sizeof *q->slots);
-	if (!q->slots) {
-		free(q);
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (err)
+		return err;
+	size_t cap = fr_slots_of(&q->base); /* a power of two, 2 .. 2^30 (mbx_i_init) */
+	q->mask = cap - 1;
+	q->slots = (fr_slot *)(void *)(q + 1);
 	for (size_t i = 0; i < cap; i++) {
 		atomic_init(&q->slots[i].seq, i); /* slot i is free for position i */
 		memset(&q->slots[i].msg, 0, sizeof q->slots[i].msg);
@@ -314,7 +312,13 @@ static inline mbx *fr_create(const mbx_config *cfg)
 	mbx_i_spin_init(&q->full_spin, q->base.spin);
 	mbx_i_park_init(&q->not_empty);
 	mbx_i_park_init(&q->not_full);
-	return &q->base;
+	return 0;
+}
+
+/* For callers of this header that want the kind without the table. */
+static inline mbx *fr_create(const mbx_config *cfg)
+{
+	return mbx_create(&mbx_futex_ring_ops, cfg ? cfg->capacity : 0, cfg ? cfg->spin : -1);
 }
 
 #endif

@@ -207,16 +207,16 @@ static void is_free_chain(is_node *n)
 	}
 }
 
-static void is_destroy(mbx *m)
+static void is_fini(mbx *m)
 {
 	is_queue *q = (is_queue *)m;
 	is_free_chain(q->batch);
 	/* relaxed: no concurrency at destroy */
 	is_free_chain((is_node *)(atomic_load_explicit(&q->top, memory_order_relaxed) & ~IS_CLOSED));
-	free(q);
 }
 
-static mbx *is_create(const mbx_config *cfg);
+static size_t is_size(const mbx_config *cfg);
+static int is_init(mbx *m, const mbx_config *cfg);
 
 /* Default spin budget 1024, as the other blocking kinds (results/notes/spin-budget.md). */
 const mbx_ops mbx_intrusive_stack_ops = {
@@ -225,8 +225,7 @@ const mbx_ops mbx_intrusive_stack_ops = {
 	.caps = MBX_CAP_UNBOUNDED | MBX_CAP_BLOCKING | MBX_CAP_LOCKFREE | MBX_CAP_SPIN | MBX_CAP_EXACT_CLOSE,
 	.default_capacity = MBX_UNBOUNDED,
 	.default_spin = 1024,
-	.create = is_create,
-	.destroy = is_destroy,
+	MBX_INPLACE(is),
 	.push = is_push,
 	.try_push = is_push, /* unbounded: never FULL, never blocks */
 	.pop = is_pop,
@@ -236,25 +235,25 @@ const mbx_ops mbx_intrusive_stack_ops = {
 	.len = is_len,
 };
 
-static mbx *is_create(const mbx_config *cfg)
+/* The nodes are heap blocks (one per queued message). */
+static size_t is_size(const mbx_config *cfg)
 {
-	is_queue *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	mbx h;
+	return mbx_i_init(&h, &mbx_intrusive_stack_ops, cfg) ? 0 : mbx_i_lines(sizeof(is_queue));
+}
+
+static int is_init(mbx *m, const mbx_config *cfg)
+{
+	is_queue *q = (is_queue *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_intrusive_stack_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		return err;
 	atomic_init(&q->top, 0);
 	atomic_init(&q->pushed, 0);
 	q->batch = NULL;
 	atomic_init(&q->popped, 0);
 	mbx_i_spin_init(&q->spin_now, q->base.spin);
 	mbx_i_park_init(&q->not_empty);
-	return &q->base;
+	return 0;
 }

@@ -29,18 +29,18 @@ typedef struct mutex_mbx {
 	bool closed;
 } mutex_mbx;
 
-static mbx *mutex_create(const mbx_config *cfg);
+static size_t mutex_size(const mbx_config *cfg);
+static int mutex_init(mbx *m, const mbx_config *cfg);
 
 static bool is_bounded(const mutex_mbx *q) { return q->base.capacity != MBX_UNBOUNDED; }
 
-static void mutex_destroy(mbx *m)
+static void mutex_fini(mbx *m)
 {
 	mutex_mbx *q = (mutex_mbx *)m;
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_cond_destroy(&q->not_full);
 	free(q->buf);
-	free(q);
 }
 
 static int grow(mutex_mbx *q)
@@ -207,8 +207,7 @@ const mbx_ops mbx_mutex_ops = {
 	.caps = MBX_CAP_BOUNDED | MBX_CAP_UNBOUNDED | MBX_CAP_BLOCKING | MBX_CAP_EXACT_CLOSE,
 	.default_capacity = 1024,
 	.default_spin = 0,
-	.create = mutex_create,
-	.destroy = mutex_destroy,
+	MBX_INPLACE(mutex),
 	.push = mutex_push,
 	.try_push = mutex_try_push,
 	.pop = mutex_pop,
@@ -218,19 +217,20 @@ const mbx_ops mbx_mutex_ops = {
 	.len = mutex_len,
 };
 
-static mbx *mutex_create(const mbx_config *cfg)
+/* The ring is a separate buffer: unbounded mode grows it (realloc). */
+static size_t mutex_size(const mbx_config *cfg)
 {
-	mutex_mbx *q = calloc(1, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	mbx h;
+	return mbx_i_init(&h, &mbx_mutex_ops, cfg) ? 0 : mbx_i_lines(sizeof(mutex_mbx));
+}
+
+static int mutex_init(mbx *m, const mbx_config *cfg)
+{
+	mutex_mbx *q = (mutex_mbx *)m;
+	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_mutex_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		return err;
 	q->size = is_bounded(q) ? q->base.capacity : 64;
 	q->buf = malloc(q->size * sizeof *q->buf);
 	pthread_condattr_t ca;
@@ -240,10 +240,8 @@ static mbx *mutex_create(const mbx_config *cfg)
 	    pthread_cond_init(&q->not_full, &ca)) {
 		pthread_condattr_destroy(&ca);
 		free(q->buf);
-		free(q);
-		errno = ENOMEM;
-		return NULL;
+		return ENOMEM;
 	}
 	pthread_condattr_destroy(&ca);
-	return &q->base;
+	return 0;
 }

@@ -548,7 +548,7 @@ static size_t sg_len(mbx *m)
 	return end > h ? (size_t)(end - h) : 0;
 }
 
-static void sg_destroy(mbx *m)
+static void sg_fini(mbx *m)
 {
 	sg_queue *q = (sg_queue *)m;
 	/* relaxed: no concurrency at destroy */
@@ -558,10 +558,10 @@ static void sg_destroy(mbx *m)
 		free(s);
 		s = n;
 	}
-	free(q);
 }
 
-static mbx *sg_create(const mbx_config *cfg);
+static size_t sg_size(const mbx_config *cfg);
+static int sg_init(mbx *m, const mbx_config *cfg);
 
 /* Default spin budget 1024, as futex_ring and vyukov (results/notes/spin-budget.md). */
 const mbx_ops mbx_segment_ops = {
@@ -571,8 +571,7 @@ const mbx_ops mbx_segment_ops = {
 	        MBX_CAP_EXACT_CLOSE,
 	.default_capacity = MBX_UNBOUNDED,
 	.default_spin = 1024,
-	.create = sg_create,
-	.destroy = sg_destroy,
+	MBX_INPLACE(sg),
 	.push = sg_push,
 	.try_push = sg_push, /* unbounded: never FULL, never blocks */
 	.pop = sg_pop,
@@ -582,29 +581,27 @@ const mbx_ops mbx_segment_ops = {
 	.len = sg_len,
 };
 
-static mbx *sg_create(const mbx_config *cfg)
+/* The segments are heap blocks (recycled and freed one by one). */
+static size_t sg_size(const mbx_config *cfg)
 {
-	sg_queue *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	mbx h;
+	return mbx_i_init(&h, &mbx_segment_ops, cfg) ? 0 : mbx_i_lines(sizeof(sg_queue));
+}
+
+static int sg_init(mbx *m, const mbx_config *cfg)
+{
+	sg_queue *q = (sg_queue *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_segment_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		return err;
 	atomic_init(&q->all, NULL);
 	sg_seg *s0 = aligned_alloc(MBX_CACHELINE, sizeof *s0);
 	sg_seg *s1 = aligned_alloc(MBX_CACHELINE, sizeof *s1);
 	if (!s0 || !s1) {
 		free(s0);
 		free(s1);
-		free(q);
-		errno = ENOMEM;
-		return NULL;
+		return ENOMEM;
 	}
 	/* segments 0 and 1: the producer of position 0 extends nothing, the one
 	 * of position SG_N links segment 2 */
@@ -632,5 +629,5 @@ static mbx *sg_create(const mbx_config *cfg)
 	atomic_init(&q->close_pos, SG_NO_CLOSE);
 	mbx_i_spin_init(&q->spin_now, q->base.spin);
 	mbx_i_park_init(&q->not_empty);
-	return &q->base;
+	return 0;
 }

@@ -360,16 +360,16 @@ static size_t vy_len(mbx *m)
 	return pushed > popped ? (size_t)(pushed - popped) : 0;
 }
 
-static void vy_destroy(mbx *m)
+static void vy_fini(mbx *m)
 {
 	vy_queue *q = (vy_queue *)m;
 	vy_free_list(q->tail); /* the stub and every queued node */
 	vy_free_list(q->batch);
 	vy_free_list(MC_LOAD(&q->free, memory_order_relaxed)); /* no concurrency at destroy */
-	free(q);
 }
 
-static mbx *vy_create(const mbx_config *cfg);
+static size_t vy_size(const mbx_config *cfg);
+static int vy_init(mbx *m, const mbx_config *cfg);
 
 /* Default spin budget 1024, as futex_ring (the same sweep:
  * results/notes/spin-budget.md); fan-in hardly depends on it. */
@@ -380,8 +380,7 @@ const mbx_ops mbx_vyukov_ops = {
 	        MBX_CAP_RETRY,
 	.default_capacity = MBX_UNBOUNDED,
 	.default_spin = 1024,
-	.create = vy_create,
-	.destroy = vy_destroy,
+	MBX_INPLACE(vy),
 	.push = vy_push,
 	.try_push = vy_push, /* unbounded: never FULL, never blocks */
 	.pop = vy_pop,
@@ -391,26 +390,23 @@ const mbx_ops mbx_vyukov_ops = {
 	.len = vy_len,
 };
 
-static mbx *vy_create(const mbx_config *cfg)
+/* The stub node is a heap node (it is recycled through the node cache). */
+static size_t vy_size(const mbx_config *cfg)
 {
-	vy_queue *q = aligned_alloc(MBX_CACHELINE, sizeof *q);
-	if (!q) {
-		errno = ENOMEM;
-		return NULL;
-	}
+	mbx h;
+	return mbx_i_init(&h, &mbx_vyukov_ops, cfg) ? 0 : mbx_i_lines(sizeof(vy_queue));
+}
+
+static int vy_init(mbx *m, const mbx_config *cfg)
+{
+	vy_queue *q = (vy_queue *)m;
 	memset(q, 0, sizeof *q);
 	int err = mbx_i_init(&q->base, &mbx_vyukov_ops, cfg);
-	if (err) {
-		free(q);
-		errno = err;
-		return NULL;
-	}
+	if (err)
+		return err;
 	vy_node *stub = aligned_alloc(MBX_CACHELINE, sizeof *stub);
-	if (!stub) {
-		free(q);
-		errno = ENOMEM;
-		return NULL;
-	}
+	if (!stub)
+		return ENOMEM;
 	memset(stub, 0, sizeof *stub);
 	atomic_init(&stub->next, NULL);
 	atomic_init(&stub->consumed, 1); /* a fresh mailbox is empty: the first push says so */
@@ -422,5 +418,5 @@ static mbx *vy_create(const mbx_config *cfg)
 	atomic_init(&q->free, NULL);
 	mbx_i_spin_init(&q->spin_now, q->base.spin);
 	mbx_i_park_init(&q->not_empty);
-	return &q->base;
+	return 0;
 }
