@@ -17,6 +17,10 @@
 #include "check.h"
 #include "cli.h"
 
+#ifndef MAILROOM_PENDING_PROBE
+#define MAILROOM_PENDING_PROBE 0
+#endif
+
 /* ---- CPU set ---- */
 #define BN_MAX_CPUS 1024
 static int cpu_list[BN_MAX_CPUS];
@@ -287,6 +291,7 @@ typedef struct run_state {
 	struct rusage ru0, ru1;
 	int64_t w0, w1;
 	act_pool_stats ps0, ps1;
+	int64_t pending_base, pending_at_stop; /* mailroom-bench-probe: messages queued */
 } run_state;
 
 bn_run *bn_run_begin(const bn_case *c, int64_t n)
@@ -307,6 +312,9 @@ bn_run *bn_run_begin(const bn_case *c, int64_t n)
 	r->ctx = aligned_alloc(MBX_CACHELINE, ctx_size ? ctx_size : MBX_CACHELINE);
 	if (r->ctx)
 		memset(r->ctx, 0, ctx_size);
+#if MAILROOM_PENDING_PROBE
+	s->pending_base = mbx_probe_pending(); /* what earlier runs left (should be 0) */
+#endif
 	s->have_saved = pthread_getaffinity_np(pthread_self(), sizeof s->saved, &s->saved) == 0;
 	if (!r->hist || !r->ctx) {
 		bn_fail(r, "out of memory");
@@ -336,6 +344,9 @@ double bn_run_body(bn_run *r)
 	r->lap = s->w0;
 	r->c->sc->body(r);
 	s->w1 = mbx_now_ns();
+#if MAILROOM_PENDING_PROBE
+	s->pending_at_stop = mbx_probe_pending() - s->pending_base;
+#endif
 	getrusage(RUSAGE_SELF, &s->ru1);
 	if (r->pool)
 		s->ps1 = act_pool_get_stats(r->pool);
@@ -403,6 +414,8 @@ void bn_run_end(bn_run *r, const bn_case *c, bn_outcome *out)
 	run_state *s = (run_state *)r;
 	if (s->set_up)
 		c->sc->finish(r); /* stops threads and checks: even after a failure */
+	if (s->ran && s->pending_at_stop != 0) /* only mailroom-bench-probe measures it */
+		bn_fail(r, "timed region ended with work pending: %" PRId64 " messages still queued", s->pending_at_stop);
 	if (r->pool)
 		act_pool_destroy(r->pool); /* finish has joined its actors */
 	if (s->have_saved)

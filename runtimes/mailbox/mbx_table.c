@@ -1,6 +1,7 @@
 /* mbx_table.c: THE mailbox table. Adding a mailbox = its file under
  * runtimes/mailboxes/ plus one line here; tests and benchmarks iterate this. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "mailbox.h"
@@ -59,6 +60,15 @@ mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
 	mbx_config cfg = {.capacity = capacity, .spin = spin};
 	return ops->create(&cfg);
 }
+
+#if defined(MAILROOM_PENDING_PROBE) && MAILROOM_PENDING_PROBE
+/* The pending-work probe (mailbox.h). Relaxed: each change is read only by
+ * a thread the change happens-before (the benchmark's main thread, after a
+ * reply, a join or a latch), and coherence orders a counter's updates. */
+static _Atomic int64_t probe_pending;
+void mbx_i_probe_add(int64_t delta) { atomic_fetch_add_explicit(&probe_pending, delta, memory_order_relaxed); }
+int64_t mbx_probe_pending(void) { return atomic_load_explicit(&probe_pending, memory_order_relaxed); }
+#endif
 
 size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)
 {
