@@ -56,8 +56,10 @@ enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 /* A registered benchmark: its name and everything its scenario needs. The
  * parameters are one named member per scenario, each read only by its own
  * scenario (zero in every other case). */
+#define BN_MAX_CASES 2048
 struct bn_case {
 	char name[160];
+	uint32_t id; /* its index among the registered cases */
 	const bn_scenario *sc;
 	const mbx_ops *mbx;        /* mailbox kind (mailbox/actor scenarios, actor backend) */
 	const wl_backend *backend; /* bank/counter/kv */
@@ -115,7 +117,8 @@ struct bn_run {
 	int64_t items;    /* items processed (n unless body says otherwise) */
 	int64_t manual_ns; /* manual-time scenarios: the measured time */
 	uint32_t threads; /* threads the scenario runs (setup sets it) */
-	bn_hist *hist;    /* per-op latencies, main thread only; see bn_lap */
+	bn_hist *hist;    /* per-op latencies, main thread only; see bn_lap; merged
+	                   * into the case's histogram over all its runs */
 	int64_t lap;      /* last bn_lap timestamp */
 	char label[128];  /* set_label, when not empty */
 	bn_err err;

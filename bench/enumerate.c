@@ -11,8 +11,7 @@
 #include "bench.h"
 #include "check.h"
 
-#define MAX_CASES 2048
-static bn_case cases[MAX_CASES]; /* registered by pointer: must outlive main */
+static bn_case cases[BN_MAX_CASES]; /* registered by pointer: must outlive main */
 static size_t ncases;
 
 typedef struct sweep {
@@ -39,12 +38,13 @@ typedef struct emitter {
 static void emit(emitter *e, bn_case c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void emit(emitter *e, bn_case c, const char *fmt, ...)
 {
-	CHECK_LT(ncases, MAX_CASES);
+	CHECK_LT(ncases, BN_MAX_CASES);
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(c.name, sizeof c.name, fmt, ap);
 	va_end(ap);
 	CHECK(n > 0 && (size_t)n < sizeof c.name);
+	c.id = (uint32_t)ncases;
 	cases[ncases] = c;
 	e->add(&cases[ncases++], e->arg);
 }
