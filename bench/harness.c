@@ -525,6 +525,16 @@ bool bn_full_from_env(const char *prog)
 	return false;
 }
 
+void bn_check_args(int argc, char **argv)
+{
+	static const char flag[] = "--benchmark_repetitions";
+	for (int i = 1; i < argc; i++) {
+		size_t n = sizeof flag - 1;
+		if (strncmp(argv[i], flag, n) == 0 && argv[i][n] == '=') /* Google Benchmark aborts on <= 0 */
+			(void)cli_u64("mailroom-bench", flag, argv[i] + n + 1, 1, 1000000);
+	}
+}
+
 void bn_print_help(void)
 {
 	printf("\nmailroom-bench: actor-mailbox benchmarks (Google Benchmark flags above).\n"
