@@ -52,6 +52,7 @@ enum { BN_SLOT_FUTEX = 0, BN_SLOT_CONDVAR, BN_SLOT_CONDVAR_SPIN }; /* oneshot's 
  * tasks on one act_pool that the harness creates around setup..finish. */
 enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 #define BN_CAP_NONE MBX_UNBOUNDED /* "cap:none": the kind runs unbounded */
+#define BN_GAP_PARKED (-1)        /* idle_wakeup "gap:parked": wait until the consumer sleeps */
 
 /* A registered benchmark: its name and everything its scenario needs. The
  * parameters are one named member per scenario, each read only by its own
@@ -74,7 +75,8 @@ struct bn_case {
 		uint32_t cap, size; /* messages per burst */
 	} burst;
 	struct {
-		int32_t spin; /* the consumer's spin budget; -1: the kind's default */
+		int32_t spin;   /* the consumer's spin budget; -1: the kind's default */
+		int64_t gap_ns; /* idle time before each message; BN_GAP_PARKED: until parked */
 	} idle_wakeup;
 	struct {
 		uint32_t accounts, clients;

@@ -110,12 +110,22 @@ static void mailbox_cases(emitter *e, bool full)
 				emit(e, c, "burst/%s/cap:%s/n:%u", o->name, cap_str(c.burst.cap, cb, sizeof cb),
 				     (unsigned)c.burst.size);
 			}
-		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++) {
-			bn_case c = base;
-			c.sc = &bn_sc_idle_wakeup;
-			c.idle_wakeup.spin = s ? 0 : -1;
-			emit(e, c, "idle_wakeup/%s/spin:%s", o->name, s ? "0" : "default");
-		}
+		/* idle gaps below any kind's spin budget (256..1024 checks: a few
+		 * to tens of us), far above it, and until the consumer is parked */
+		static const struct {
+			int64_t ns;
+			const char *name;
+		} gaps[] = {{1000, "1us"}, {100000, "100us"}, {BN_GAP_PARKED, "parked"},
+		            {0, "0"}, {10000, "10us"}, {1000000, "1ms"}}; /* full: from 0 */
+		size_t ngaps = full ? sizeof gaps / sizeof gaps[0] : 3;
+		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++)
+			for (size_t g = 0; g < ngaps; g++) {
+				bn_case c = base;
+				c.sc = &bn_sc_idle_wakeup;
+				c.idle_wakeup.spin = s ? 0 : -1;
+				c.idle_wakeup.gap_ns = gaps[g].ns;
+				emit(e, c, "idle_wakeup/%s/spin:%s/gap:%s", o->name, s ? "0" : "default", gaps[g].name);
+			}
 	}
 }
 
