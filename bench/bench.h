@@ -103,6 +103,9 @@ struct bn_case {
 	struct {
 		uint32_t actors, size; /* savina_* and memory_idle: actors, and one run's size */
 	} savina;
+	struct {
+		uint32_t rate; /* messages per second offered */
+	} openloop;
 };
 
 /* ---- one run of one case ---- */
@@ -235,7 +238,7 @@ mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
 extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;
 extern const bn_scenario bn_sc_bank, bn_sc_counter, bn_sc_kv;
 extern const bn_scenario bn_sc_limit, bn_sc_vtable;
-extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot;
+extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot, bn_sc_openloop;
 extern const bn_scenario bn_sc_sav_pingpong, bn_sc_sav_counting, bn_sc_sav_threadring, bn_sc_sav_fj_throughput,
 	bn_sc_sav_fj_creation, bn_sc_sav_chameneos, bn_sc_sav_big, bn_sc_memory_idle;
 

@@ -126,6 +126,17 @@ static void mailbox_cases(emitter *e, bool full)
 				c.idle_wakeup.gap_ns = gaps[g].ns;
 				emit(e, c, "idle_wakeup/%s/spin:%s/gap:%s", o->name, s ? "0" : "default", gaps[g].name);
 			}
+		/* open-loop latency under load at fixed offered rates */
+		static const struct {
+			uint32_t rate;
+			const char *name;
+		} rates[] = {{10000, "10k"}, {100000, "100k"}, {1000000, "1m"}};
+		for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+			bn_case c = base;
+			c.sc = &bn_sc_openloop;
+			c.openloop.rate = rates[i].rate;
+			emit(e, c, "openloop/%s/rate:%s", o->name, rates[i].name);
+		}
 	}
 }
 
