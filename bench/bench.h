@@ -52,12 +52,15 @@ enum { BN_SLOT_FUTEX = 0, BN_SLOT_CONDVAR, BN_SLOT_CONDVAR_SPIN }; /* oneshot's 
  * tasks on one act_pool that the harness creates around setup..finish. */
 enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
 #define BN_CAP_NONE MBX_UNBOUNDED /* "cap:none": the kind runs unbounded */
+#define BN_GAP_PARKED (-1)        /* idle_wakeup "gap:parked": wait until the consumer sleeps */
 
 /* A registered benchmark: its name and everything its scenario needs. The
  * parameters are one named member per scenario, each read only by its own
  * scenario (zero in every other case). */
+#define BN_MAX_CASES 2048
 struct bn_case {
 	char name[160];
+	uint32_t id; /* its index among the registered cases */
 	const bn_scenario *sc;
 	const mbx_ops *mbx;        /* mailbox kind (mailbox/actor scenarios, actor backend) */
 	const wl_backend *backend; /* bank/counter/kv */
@@ -75,7 +78,8 @@ struct bn_case {
 		uint32_t cap, size; /* messages per burst */
 	} burst;
 	struct {
-		int32_t spin; /* the consumer's spin budget; -1: the kind's default */
+		int32_t spin;   /* the consumer's spin budget; -1: the kind's default */
+		int64_t gap_ns; /* idle time before each message; BN_GAP_PARKED: until parked */
 	} idle_wakeup;
 	struct {
 		uint32_t accounts, clients;
@@ -102,6 +106,9 @@ struct bn_case {
 	struct {
 		uint32_t actors, size; /* savina_* and memory_idle: actors, and one run's size */
 	} savina;
+	struct {
+		uint32_t rate; /* messages per second offered */
+	} openloop;
 };
 
 /* ---- one run of one case ---- */
@@ -118,7 +125,8 @@ struct bn_run {
 	int64_t items;    /* items processed (n unless body says otherwise) */
 	int64_t manual_ns; /* manual-time scenarios: the measured time */
 	uint32_t threads; /* threads the scenario runs (setup sets it) */
-	bn_hist *hist;    /* per-op latencies, main thread only; see bn_lap */
+	bn_hist *hist;    /* per-op latencies, main thread only; see bn_lap; merged
+	                   * into the case's histogram over all its runs */
 	int64_t lap;      /* last bn_lap timestamp */
 	char label[128];  /* set_label, when not empty */
 	bn_err err;
@@ -233,7 +241,7 @@ mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
 extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_fanin_actors, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;
 extern const bn_scenario bn_sc_bank, bn_sc_counter, bn_sc_kv;
 extern const bn_scenario bn_sc_limit, bn_sc_vtable;
-extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot;
+extern const bn_scenario bn_sc_sv_restart, bn_sc_sv_stream, bn_sc_oneshot, bn_sc_openloop;
 extern const bn_scenario bn_sc_sav_pingpong, bn_sc_sav_counting, bn_sc_sav_threadring, bn_sc_sav_fj_throughput,
 	bn_sc_sav_fj_creation, bn_sc_sav_chameneos, bn_sc_sav_big, bn_sc_memory_idle;
 

@@ -11,8 +11,7 @@
 #include "bench.h"
 #include "check.h"
 
-#define MAX_CASES 2048
-static bn_case cases[MAX_CASES]; /* registered by pointer: must outlive main */
+static bn_case cases[BN_MAX_CASES]; /* registered by pointer: must outlive main */
 static size_t ncases;
 
 typedef struct sweep {
@@ -40,12 +39,13 @@ typedef struct emitter {
 static void emit(emitter *e, bn_case c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void emit(emitter *e, bn_case c, const char *fmt, ...)
 {
-	CHECK_LT(ncases, MAX_CASES);
+	CHECK_LT(ncases, BN_MAX_CASES);
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(c.name, sizeof c.name, fmt, ap);
 	va_end(ap);
 	CHECK(n > 0 && (size_t)n < sizeof c.name);
+	c.id = (uint32_t)ncases;
 	cases[ncases] = c;
 	e->add(&cases[ncases++], e->arg);
 }
@@ -111,11 +111,32 @@ static void mailbox_cases(emitter *e, bool full)
 				emit(e, c, "burst/%s/cap:%s/n:%u", o->name, cap_str(c.burst.cap, cb, sizeof cb),
 				     (unsigned)c.burst.size);
 			}
-		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++) {
+		/* idle gaps below any kind's spin budget (256..1024 checks: a few
+		 * to tens of us), far above it, and until the consumer is parked */
+		static const struct {
+			int64_t ns;
+			const char *name;
+		} gaps[] = {{1000, "1us"}, {100000, "100us"}, {BN_GAP_PARKED, "parked"},
+		            {0, "0"}, {10000, "10us"}, {1000000, "1ms"}}; /* full: from 0 */
+		size_t ngaps = full ? sizeof gaps / sizeof gaps[0] : 3;
+		for (int s = 0; s < 2 && (o->caps & MBX_CAP_BLOCKING); s++)
+			for (size_t g = 0; g < ngaps; g++) {
+				bn_case c = base;
+				c.sc = &bn_sc_idle_wakeup;
+				c.idle_wakeup.spin = s ? 0 : -1;
+				c.idle_wakeup.gap_ns = gaps[g].ns;
+				emit(e, c, "idle_wakeup/%s/spin:%s/gap:%s", o->name, s ? "0" : "default", gaps[g].name);
+			}
+		/* open-loop latency under load at fixed offered rates */
+		static const struct {
+			uint32_t rate;
+			const char *name;
+		} rates[] = {{10000, "10k"}, {100000, "100k"}, {1000000, "1m"}};
+		for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
 			bn_case c = base;
-			c.sc = &bn_sc_idle_wakeup;
-			c.idle_wakeup.spin = s ? 0 : -1;
-			emit(e, c, "idle_wakeup/%s/spin:%s", o->name, s ? "0" : "default");
+			c.sc = &bn_sc_openloop;
+			c.openloop.rate = rates[i].rate;
+			emit(e, c, "openloop/%s/rate:%s", o->name, rates[i].name);
 		}
 	}
 }

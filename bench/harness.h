@@ -56,6 +56,9 @@ bool bn_full_from_env(const char *prog); /* MAILROOM_BENCH_FULL; exits 2 on a ba
 void bn_init(void);                      /* call first: records the CPU set */
 void bn_context(void (*add)(const char *key, const char *value, void *arg), void *arg);
 void bn_print_help(void);                /* our part of --help */
+/* Flags Google Benchmark would take and then abort on (a C++ CHECK):
+ * --benchmark_repetitions=V must be 1..10^6 in base 10; else one line, exit 2. */
+void bn_check_args(int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -485,14 +485,17 @@ const bn_scenario bn_sc_burst = {
 };
 
 /* ======================================================================
- * idle_wakeup/<mailbox>/spin:default|0: the consumer has gone idle: the main
- * thread waits (untimed) until the kernel shows the consumer thread asleep
- * ('S' in /proc/self/task/<tid>/stat, twice in a row), so it has spent its
- * spin budget and parked; then one message. The time from just before the
- * push to the consumer's receipt (CLOCK_MONOTONIC on both sides) is the
- * iteration's manual time. The main thread's polling is left out of the CPU
- * counters; the consumer's spinning before it parks is not. Registered for
- * MBX_CAP_BLOCKING kinds only; a consumer that never parks fails the case.
+ * idle_wakeup/<mailbox>/spin:default|0/gap:<g>: the consumer has been idle
+ * for a gap before each message: gap:<time> (at least) after the previous receipt (a
+ * gap shorter than the spin budget finds it still spinning, a longer one
+ * parked), or gap:parked: the main thread waits until the kernel shows the
+ * consumer thread asleep ('S' in /proc/self/task/<tid>/stat, twice in a
+ * row), so it has spent its whole spin budget. So spin:default vs spin:0 at
+ * each gap says what spinning buys, and what it costs in CPU. The time from
+ * just before the push to the consumer's receipt (CLOCK_MONOTONIC on both
+ * sides) is the iteration's manual time. The main thread's waiting is left
+ * out of the CPU counters; the consumer's spinning is not. Registered for
+ * MBX_CAP_BLOCKING kinds only; a consumer that never parks fails gap:parked.
  * ==================================================================== */
 #define BN_PARK_POLL_NS 10000               /* between looks at the thread's state */
 #define BN_PARK_LIMIT_NS (2LL * 1000000000) /* a blocking kind parks long before */
@@ -534,6 +537,24 @@ static bool wait_parked(bn_run *r, echo_ctx *e)
 	}
 }
 
+/* Waits at least gap_ns from `from`: a short gap spins on the clock (a
+ * sleep would overshoot it by the timer slack, tens of us); a long one
+ * sleeps, leaving the CPU to the consumer's wake-up. */
+#define BN_GAP_SLEEP_NS 50000
+static void wait_gap(int64_t from, int64_t gap_ns)
+{
+	int64_t until = from + gap_ns;
+	if (gap_ns >= BN_GAP_SLEEP_NS) {
+		int64_t left;
+		while ((left = until - mbx_now_ns()) > 0) {
+			struct timespec ts = {left / 1000000000, left % 1000000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	while (mbx_now_ns() < until)
+		;
+}
+
 static void idle_setup(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
@@ -545,9 +566,10 @@ static void idle_body(bn_run *r)
 {
 	echo_ctx *e = r->ctx;
 	mbx_msg got;
+	int64_t gap = r->c->idle_wakeup.gap_ns, last = mbx_now_ns();
 	for (int64_t i = 0; i < r->n; i++) {
 		bn_exclude_begin(r);
-		bool parked = wait_parked(r, e);
+		bool parked = gap == BN_GAP_PARKED ? wait_parked(r, e) : (wait_gap(last, gap), true);
 		bn_exclude_end(r);
 		if (!parked)
 			return;
@@ -560,6 +582,7 @@ static void idle_body(bn_run *r)
 			        got.seq, (int64_t)got.a);
 			return;
 		}
+		last = mbx_now_ns(); /* the consumer went idle just before its receipt */
 		bn_hist_record(r->hist, got.a);
 		r->manual_ns += (int64_t)got.a;
 	}

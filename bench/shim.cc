@@ -14,6 +14,7 @@
 //    unset: quick only; any other value is an error, exit 2). The quick suite
 //    is therefore "everything", and scripts pick subsets with
 //    --benchmark_filter; --benchmark_list_tests lists what is registered;
+//  - the CPU time column is the whole process's (MeasureProcessCPUTime);
 //  - git sha/dirty and pinning come from the caller through Google
 //    Benchmark's own --benchmark_context=k=v,...;
 //  - exit status: 0 ok, 1 when a case failed its own check or the filter
@@ -61,6 +62,9 @@ void run_case(benchmark::State &s, const bn_case *c)
 void add_case(const bn_case *c, void *)
 {
 	auto *b = benchmark::RegisterBenchmark(bn_case_name(c), [c](benchmark::State &s) { run_case(s, c); });
+	// CPU time of the whole process (every thread the case runs), not of the
+	// main thread alone, which mostly waits: compare.py's CPU column.
+	b->MeasureProcessCPUTime();
 	if (bn_case_manual_time(c))
 		b->UseManualTime();
 	else
@@ -81,6 +85,7 @@ int main(int argc, char **argv)
 {
 	bn_init(); // before any case pins the main thread
 	bool full = bn_full_from_env("mailroom-bench");
+	bn_check_args(argc, argv);
 	benchmark::Initialize(&argc, argv, print_help);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;

@@ -592,6 +592,7 @@ static void usage(const v_suite *s, FILE *f)
 	        "  --list             print the bounded ctest suite ('name timeout args...') and exit\n"
 	        "                     (with --mailbox or --workload: only those)\n"
 	        "  --help             this text\n"
+	        "Numbers are base 10 (010 is ten) or like 1e6; every flag also takes --flag=value.\n"
 	        "Exit: 0 all oracles hold, 1 an oracle failed (message says which), 2 bad arguments;\n"
 	        "a watchdog expiry aborts (SIGABRT) after a diagnostic dump.\n",
 	        PROG);

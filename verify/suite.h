@@ -161,6 +161,7 @@ static inline int v_suite_main(v_suite *s, int argc, char **argv)
 		s->cases = v_suite_mailbox_cases;
 	if (!s->applies)
 		s->applies = v_suite_caps_apply;
+	cli_split_eq(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list"))
 			s->list = true;

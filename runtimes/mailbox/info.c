@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "mailbox.h"
 
 static void usage(FILE *f)
@@ -35,6 +36,7 @@ static void caps_str(unsigned c, char *buf, size_t n)
 int main(int argc, char **argv)
 {
 	int names_only = 0;
+	cli_split_eq(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--names")) {
 			names_only = 1;

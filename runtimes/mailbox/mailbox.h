@@ -188,28 +188,66 @@ mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin);
 /* In caller memory: mbx_footprint is the bytes (at MBX_CACHELINE
  * alignment) mbx_create_in needs; 0 + errno EINVAL for a bad kind or
  * config. mbx_create_in answers the mailbox (at mem) or NULL + errno;
- * mbx_destroy_in undoes it and leaves mem to the caller. */
+ * mbx_destroy_in (below) undoes it and leaves mem to the caller. */
 size_t mbx_footprint(const mbx_ops *ops, uint32_t capacity, int32_t spin);
 mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spin);
-static inline void mbx_destroy_in(mbx *m) { m->ops->fini(m); }
+
+/* The pending-work probe (bench/'s mailroom-bench-probe only): built with
+ * -DMAILROOM_PENDING_PROBE=1, the wrappers below count every message a push
+ * accepted, minus every one a pop took or a destroy freed, so a benchmark
+ * can read how many messages are still queued when its clock stops
+ * (mbx_probe_pending). A push counts +1 before it starts (undone when not
+ * queued), so the count never dips below the queued messages: a push still
+ * in flight shows as pending. Compiled out otherwise: the measured builds
+ * pay nothing. */
+#if defined(MAILROOM_PENDING_PROBE) && MAILROOM_PENDING_PROBE
+void mbx_i_probe_add(int64_t delta);
+int64_t mbx_probe_pending(void);
+#define MBX_I_PROBE(s, delta) ((s) == MBX_OK ? mbx_i_probe_add(delta) : (void)0)
+#else
+#define MBX_I_PROBE(s, delta) ((void)(s))
+#endif
 
 /* Dispatch through the table (the vtable path). */
 static inline mbx_status mbx_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 {
-	return m->ops->push(m, msg, was_empty);
+	MBX_I_PROBE(MBX_OK, 1); /* before: the pop's -1 comes after the push's +1 */
+	mbx_status s = m->ops->push(m, msg, was_empty);
+	MBX_I_PROBE(s == MBX_OK ? MBX_CLOSED : MBX_OK, -1); /* not queued: undone */
+	return s;
 }
 static inline mbx_status mbx_try_push(mbx *m, const mbx_msg *msg, bool *was_empty)
 {
-	return m->ops->try_push(m, msg, was_empty);
+	MBX_I_PROBE(MBX_OK, 1);
+	mbx_status s = m->ops->try_push(m, msg, was_empty);
+	MBX_I_PROBE(s == MBX_OK ? MBX_CLOSED : MBX_OK, -1);
+	return s;
 }
-static inline mbx_status mbx_pop(mbx *m, mbx_msg *out) { return m->ops->pop(m, out); }
-static inline mbx_status mbx_try_pop(mbx *m, mbx_msg *out) { return m->ops->try_pop(m, out); }
+static inline mbx_status mbx_pop(mbx *m, mbx_msg *out)
+{
+	mbx_status s = m->ops->pop(m, out);
+	MBX_I_PROBE(s, -1);
+	return s;
+}
+static inline mbx_status mbx_try_pop(mbx *m, mbx_msg *out)
+{
+	mbx_status s = m->ops->try_pop(m, out);
+	MBX_I_PROBE(s, -1);
+	return s;
+}
 static inline mbx_status mbx_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 {
-	return m->ops->pop_timeout(m, out, ns);
+	mbx_status s = m->ops->pop_timeout(m, out, ns);
+	MBX_I_PROBE(s, -1);
+	return s;
 }
 static inline void mbx_close(mbx *m) { m->ops->close(m); }
 static inline size_t mbx_len(mbx *m) { return m->ops->len(m); }
+static inline void mbx_destroy_in(mbx *m)
+{
+	MBX_I_PROBE(MBX_OK, -(int64_t)m->ops->len(m)); /* quiescent: len is exact */
+	m->ops->fini(m);
+}
 void mbx_destroy(mbx *m);
 
 /* For implementations: fill the header from the ops defaults and validate

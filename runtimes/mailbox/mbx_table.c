@@ -2,6 +2,7 @@
  * runtimes/mailbox/kinds/ plus its declaration and its line here; tests and
  * benchmarks iterate this. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,15 @@ void mbx_destroy(mbx *m)
 	mbx_destroy_in(m);
 	free(m);
 }
+
+#if defined(MAILROOM_PENDING_PROBE) && MAILROOM_PENDING_PROBE
+/* The pending-work probe (mailbox.h). Relaxed: each change is read only by
+ * a thread the change happens-before (the benchmark's main thread, after a
+ * reply, a join or a latch), and coherence orders a counter's updates. */
+static _Atomic int64_t probe_pending;
+void mbx_i_probe_add(int64_t delta) { atomic_fetch_add_explicit(&probe_pending, delta, memory_order_relaxed); }
+int64_t mbx_probe_pending(void) { return atomic_load_explicit(&probe_pending, memory_order_relaxed); }
+#endif
 
 size_t mbx_drain(mbx *m, void (*fn)(const mbx_msg *msg, void *ctx), void *ctx)
 {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,11 @@ static mbx_status put_locked(mutex_mbx *q, const mbx_msg *msg, bool *was_empty)
 		pthread_mutex_lock(&q->lock);
 		return MBX_OK;
 	}
+	if (MBX_MUTANT(16)) { /* mutant 16: one send (no reply slot) in 64 is lost, answered OK */
+		static _Atomic unsigned sends; /* all mailboxes: each under its own lock */
+		if (!msg->reply && atomic_fetch_add(&sends, 1) % 64 == 63)
+			return MBX_OK;
+	}
 	q->buf[(q->head + q->count) % q->size] = *msg;
 	q->count++;
 	if (was_empty)
@@ -85,6 +91,11 @@ static mbx_status put_locked(mutex_mbx *q, const mbx_msg *msg, bool *was_empty)
 static void take_locked(mutex_mbx *q, mbx_msg *out)
 {
 	*out = q->buf[q->head];
+	if (MBX_MUTANT(17)) { /* mutant 17: one message in 64 comes out with a wrong payload */
+		static _Atomic unsigned pops;
+		if (atomic_fetch_add(&pops, 1) % 64 == 63)
+			out->a ^= 1;
+	}
 	q->head = (q->head + 1) % q->size;
 	q->count--;
 	if (q->producers_waiting)

@@ -20,6 +20,7 @@
 #define MAILROOM_BASELINES_LOCKED_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -144,6 +145,19 @@ static inline int wl_i_bank_transfer(const wl_i_lockops *L, wl_bank *h, uint32_t
 		L->lock(&f->lock);
 		int r = f->balance >= amount ? WL_OK : WL_INSUFFICIENT;
 		L->unlock(&f->lock);
+		return r;
+	}
+	if (WL_I_MUTANT(L, 18)) { /* mutant 18: the credit to `to` outside its lock, across a yield */
+		L->lock(&f->lock);
+		int r = f->balance >= amount ? WL_OK : WL_INSUFFICIENT;
+		if (r == WL_OK)
+			f->balance -= amount;
+		L->unlock(&f->lock);
+		if (r == WL_OK) {
+			int64_t v = t->balance;
+			sched_yield();
+			t->balance = v + amount; /* another client's update in between is lost */
+		}
 		return r;
 	}
 	wl_i_account *first = from < to ? f : t, *second = from < to ? t : f; /* the global order */

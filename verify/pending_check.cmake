@@ -1,0 +1,46 @@
+# pending_check.cmake: every scenario's timed region ends when its work is
+# done. -DBIN=mailroom-bench-probe (built with the pending-work probe: a run
+# whose clock stops with messages still queued fails). Picks one case per
+# scenario, per shared/actor impl, per non-numeric part of the name (mode:,
+# pin:, slot:, restart, ...) and per client count and crash rate, from the
+# binary's own list; runs them at a tiny min time (several runs of growing
+# size each) and requires exit 0.
+cmake_policy(SET CMP0057 NEW)
+execute_process(COMMAND ${BIN} --benchmark_list_tests RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${BIN} --benchmark_list_tests: exit ${rc}\n${err}")
+endif()
+string(REPLACE "\n" ";" names "${out}")
+set(keys "")
+set(picked "")
+foreach(name IN LISTS names)
+  if(name STREQUAL "")
+    continue()
+  endif()
+  string(REPLACE "/" ";" parts "${name}")
+  list(GET parts 0 key)
+  list(GET parts 1 impl)
+  if(impl MATCHES "^shared:")
+    string(APPEND key "/shared")
+  endif()
+  list(LENGTH parts n)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE 2 ${last})
+    list(GET parts ${i} p)
+    if(NOT p MATCHES "^[A-Za-z_]+:[0-9]+$" OR p MATCHES "^(clients|crash_every):")
+      string(APPEND key "/${p}")
+    endif()
+  endforeach()
+  if(NOT key IN_LIST keys)
+    list(APPEND keys "${key}")
+    list(APPEND picked "${name}")
+  endif()
+endforeach()
+list(LENGTH picked count)
+list(JOIN picked "|" alt)
+message(STATUS "${count} cases, one per scenario variant: ${alt}")
+execute_process(COMMAND ${BIN} "--benchmark_filter=^(${alt})$" --benchmark_min_time=0.01
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "exit ${rc}: some timed region ended with work pending or a check failed\n${err}")
+endif()
