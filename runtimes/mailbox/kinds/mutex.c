@@ -74,7 +74,7 @@ static mbx_status put_locked(mutex_mbx *q, const mbx_msg *msg, bool *was_empty)
 		pthread_mutex_lock(&q->lock);
 		return MBX_OK;
 	}
-	if (MBX_MUTANT(16)) { /* mutant 16: one send (no reply slot) in 64 is lost, answered OK */
+	if (MBX_MUTANT(26)) { /* mutant 26: one send (no reply slot) in 64 is lost, answered OK */
 		static _Atomic unsigned sends; /* all mailboxes: each under its own lock */
 		if (!msg->reply && atomic_fetch_add(&sends, 1) % 64 == 63)
 			return MBX_OK;
@@ -91,7 +91,7 @@ static mbx_status put_locked(mutex_mbx *q, const mbx_msg *msg, bool *was_empty)
 static void take_locked(mutex_mbx *q, mbx_msg *out)
 {
 	*out = q->buf[q->head];
-	if (MBX_MUTANT(17)) { /* mutant 17: one message in 64 comes out with a wrong payload */
+	if (MBX_MUTANT(27)) { /* mutant 27: one message in 64 comes out with a wrong payload */
 		static _Atomic unsigned pops;
 		if (atomic_fetch_add(&pops, 1) % 64 == 63)
 			out->a ^= 1;

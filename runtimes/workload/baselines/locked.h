@@ -147,7 +147,7 @@ static inline int wl_i_bank_transfer(const wl_i_lockops *L, wl_bank *h, uint32_t
 		L->unlock(&f->lock);
 		return r;
 	}
-	if (WL_I_MUTANT(L, 18)) { /* mutant 18: the credit to `to` outside its lock, across a yield */
+	if (WL_I_MUTANT(L, 28)) { /* mutant 28: the credit to `to` outside its lock, across a yield */
 		L->lock(&f->lock);
 		int r = f->balance >= amount ? WL_OK : WL_INSUFFICIENT;
 		if (r == WL_OK)
