@@ -113,7 +113,7 @@ class Bench:
         self.mode = self.params.pop("mode", None)  # None: the scenario has no modes
         self.reps = []   # run_type "iteration" entries, one per repetition
         self.aggs = {}   # aggregate_name -> entry
-        self.errors = []
+        self.errors = []  # error_message of each failed repetition (see failed)
         self.rank = None  # where the binary registered it (see Results.__init__); lower: earlier
 
     def param(self, key):
@@ -137,6 +137,18 @@ class Bench:
         return f[len("ns_per_"):].replace("_", " ") if f else None
 
     @property
+    def failed(self):
+        """True when any repetition reported an error: the benchmark then has no figures at all
+        (values() is empty), so no table, best-of or finding can use its survivors' median."""
+        return bool(self.errors)
+
+    def error_text(self):
+        """'k of N repetitions failed: <distinct messages>' for a failed benchmark."""
+        msgs = "; ".join(dict.fromkeys(m or "no message" for m in self.errors))
+        total = max(self.repetitions(), len(self.errors))
+        return f"{len(self.errors)} of {total} repetitions failed: {msgs}"
+
+    @property
     def kind(self):
         if self.impl == "probe":
             return "probe"
@@ -144,7 +156,9 @@ class Bench:
 
     def values(self, field):
         """Per-repetition values of a field (time fields converted to ns). Falls back to the
-        median aggregate when the file holds aggregates only."""
+        median aggregate when the file holds aggregates only. None for a failed benchmark."""
+        if self.failed:
+            return []
         src = self.reps if self.reps else ([self.aggs["median"]] if "median" in self.aggs else [])
         out = []
         for e in src:
@@ -206,7 +220,7 @@ class Results:
         doc, self.renamed = load_doc(path)
         self.context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
         self.benches = {}
-        self.errors = []  # (run_name, message) for benchmarks that reported an error
+        self.errors = []  # (run_name, message) per failed repetition, in file order
         for pos, e in enumerate(doc["benchmarks"]):
             if not isinstance(e, dict) or "name" not in e:
                 continue
@@ -220,12 +234,17 @@ class Results:
             if e.get("error_occurred"):
                 b.errors.append(e.get("error_message", ""))
                 self.errors.append((rn, e.get("error_message", "")))
+                b.reps.append(e)  # counts toward repetitions(); values() of a failed bench is empty
             elif e.get("run_type") == "aggregate":
                 b.aggs[e.get("aggregate_name", "")] = e
             else:
                 b.reps.append(e)
-        # Keep only benchmarks with data; errored ones are listed in self.errors.
-        self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs}
+        # Keep benchmarks with data or errors: a failed one stays, so tables can show it as failed.
+        self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs or b.errors}
+
+    def failed(self):
+        """The failed benchmarks (any repetition reported an error), in registration order."""
+        return sorted((b for b in self.benches.values() if b.failed), key=lambda b: (b.rank, b.run_name))
 
     @staticmethod
     def _strip_aggregate(e):

@@ -1,0 +1,132 @@
+"""verify/test_scripts_run.py: the results tooling's honesty rules, on synthetic Google Benchmark
+JSON (verify/test_scripts.py builds it): a benchmark with a failed repetition is shown as failed,
+a subset run of scripts/bench never touches REPORT.md, the decision table and the orderings that
+flip between result sets are derived from the data, scripts/compare compares aggregates.
+Run: /usr/bin/python3 -m unittest verify/test_scripts_run.py (ctest scripts/selftest)."""
+
+import copy
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_scripts import PY, ROOT, SCRIPTS, block, run, synthetic_doc  # noqa: E402
+
+sys.path.insert(0, SCRIPTS)
+import mailroom_results as mr  # noqa: E402
+
+FAILED_RUN = "pingpong/futex_ring/pin:diff/real_time"  # the lowest latency in the synthetic file
+FAILED_MSG = "payload mismatch: got 41, want 42"
+
+
+def with_failed_repetition(doc, run_name=FAILED_RUN, index=3, msg=FAILED_MSG):
+    """The document with one repetition of run_name replaced by a Google Benchmark error entry
+    (its aggregates, computed by the library over the survivors, are kept as they were)."""
+    doc = copy.deepcopy(doc)
+    for i, e in enumerate(doc["benchmarks"]):
+        if e["run_name"] == run_name and e["run_type"] == "iteration" and e["repetition_index"] == index:
+            keep = {k: e[k] for k in ("name", "family_index", "per_family_instance_index", "run_name",
+                                      "run_type", "repetitions", "repetition_index", "threads")}
+            doc["benchmarks"][i] = dict(keep, error_occurred=True, error_message=msg)
+            return doc
+    raise AssertionError(f"no repetition {index} of {run_name}")
+
+
+def write(path, doc):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    return path
+
+
+class FailedRepetitionTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-failed-")
+        cls.doc = with_failed_repetition(synthetic_doc())
+        cls.path = write(os.path.join(cls.tmp, "results", "2026-12-01-synth-failed", "bench.json"), cls.doc)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_results_keep_the_failed_benchmark(self):
+        res = mr.Results(self.path)
+        b = res.benches[FAILED_RUN]
+        self.assertTrue(b.failed)
+        self.assertEqual(b.values("real_time"), [])  # no survivors' median
+        self.assertIsNone(b.stat("real_time"))
+        self.assertEqual(b.repetitions(), 9)
+        self.assertIn("1 of 9 repetitions failed", b.error_text())
+        self.assertIn(FAILED_MSG, b.error_text())
+        self.assertEqual([x.run_name for x in res.failed()], [FAILED_RUN])
+        ok = res.benches["pingpong/vyukov/pin:diff/real_time"]
+        self.assertFalse(ok.failed)
+        self.assertEqual(ok.stat("real_time").n, 9)
+
+    def test_report_shows_it_failed_never_bold_never_a_finding(self):
+        md = os.path.join(self.tmp, "REPORT.md")
+        with open(md, "w", encoding="utf-8") as f:
+            f.write("# r\n")
+        p = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, self.path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        lat = block(text, "latency")
+        row = next(line for line in lat.splitlines() if line.startswith("| futex_ring |"))
+        self.assertIn("failed ✗", row)
+        self.assertNotIn("**", row)
+        self.assertIn("failed ✗ = at least one repetition reported an error", lat)
+        bold = next(line for line in lat.splitlines() if "**" in line)
+        self.assertTrue(bold.startswith("| vyukov |"), bold)  # the next lowest takes the bold
+        prov = block(text, "provenance")
+        self.assertIn(f"`{FAILED_RUN}`: 1 of 9 repetitions failed: {FAILED_MSG}", prov)
+        findings = block(text, "findings")
+        self.assertIn("Lowest latency: vyukov", findings)
+        self.assertNotIn("futex_ring, ", findings.split("Lowest latency")[1].split("\n")[0])
+        self.assertEqual(run(PY, os.path.join(SCRIPTS, "report"), "--check", "--report-md", md,
+                             self.path).returncode, 0)
+
+
+class CommandLineTest(unittest.TestCase):
+    def assertBadArg(self, proc, bad):
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertNotIn("\n", proc.stderr.strip(), proc.stderr)
+        self.assertIn(bad, proc.stderr)
+
+    def test_compare_defaults_to_aggregates(self):
+        tmp = tempfile.mkdtemp(prefix="mailroom-cmp-")
+        try:
+            a, b = (write(os.path.join(tmp, n, "bench.json"), synthetic_doc(scenarios=("limit",), seed=i))
+                    for i, n in enumerate(("a", "b")))
+            cmp_ = os.path.join(SCRIPTS, "compare")
+            rep_row = re.compile(r"^limit/probe/spin/real_time\s", re.M)  # one repetition's row
+            p = run(PY, cmp_, "--no-color", a, b)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("limit/probe/spin/real_time_median", p.stdout)
+            self.assertIn("U Test", p.stdout)
+            self.assertIsNone(rep_row.search(p.stdout), p.stdout)
+            q = run(PY, cmp_, "--no-color", "--repetitions", a, b)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertIsNotNone(rep_row.search(q.stdout), q.stdout)
+            self.assertBadArg(run(PY, cmp_, "--repetitions", "-a", a, b), "--repetitions")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_scripts_test_arguments(self):
+        test = os.path.join(SCRIPTS, "test")
+        self.assertBadArg(run(test, "--label", "nosuch"), "'nosuch'")
+        self.assertIn("scripts", run(test, "--label=nosuch").stderr)  # the known labels are listed
+        self.assertBadArg(run(test, "--label", "a b"), "'a b'")
+        self.assertBadArg(run(test, "--label=scripts", "--preset=bogus"), "'bogus'")  # --flag=value parsed
+        self.assertBadArg(run(test, "--soak=1"), "--soak")
+        self.assertBadArg(run(test, "--preset"), "--preset")
+        self.assertEqual(run(test, "--help").returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
