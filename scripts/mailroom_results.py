@@ -25,6 +25,9 @@ GB_SUFFIXES = ("real_time", "manual_time", "process_time")
 GB_ADDED_PREFIXES = ("repeats:", "min_time:", "min_warmup_time:", "iterations:")
 TIME_FIELDS = ("real_time", "cpu_time")
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# A benchmark whose real time varies over its repetitions by more than this coefficient of
+# variation (stddev / mean) is flagged noisy by scripts/bench and in the report's provenance.
+CV_THRESHOLD = 0.10
 
 # PNGs scripts/plot writes beside the JSON, in the order the report embeds them.
 PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png",
@@ -180,6 +183,13 @@ class Bench:
         s = self.stat(field)
         return None if s is None else s.median
 
+    def cv(self, field="real_time"):
+        """Coefficient of variation (sample stddev / mean) over the repetitions, or None."""
+        vals = self.values(field) if self.reps else []
+        if len(vals) < 2 or not statistics.mean(vals):
+            return None
+        return statistics.stdev(vals) / statistics.mean(vals)
+
     def repetitions(self):
         e = self.reps[0] if self.reps else next(iter(self.aggs.values()), {})
         return e.get("repetitions", len(self.reps))
@@ -187,6 +197,15 @@ class Bench:
 
 class ResultsError(Exception):
     pass
+
+
+def add_context(path, **values):
+    """Add keys to a result file's context (scripts/bench: what is known only after the run)."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc.setdefault("context", {}).update({k: str(v) for k, v in values.items()})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
 
 
 def load_doc(path):
@@ -241,6 +260,11 @@ class Results:
                 b.reps.append(e)
         # Keep benchmarks with data or errors: a failed one stays, so tables can show it as failed.
         self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs or b.errors}
+
+    def noisy(self, threshold=CV_THRESHOLD):
+        """(bench, cv) of every benchmark whose real time's cv exceeds threshold, noisiest first."""
+        cvs = [(b, b.cv()) for b in self.benches.values()]
+        return sorted(((b, v) for b, v in cvs if v is not None and v > threshold), key=lambda bv: -bv[1])
 
     def failed(self):
         """The failed benchmarks (any repetition reported an error), in registration order."""

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -90,6 +91,79 @@ class FailedRepetitionTest(unittest.TestCase):
         self.assertNotIn("futex_ring, ", findings.split("Lowest latency")[1].split("\n")[0])
         self.assertEqual(run(PY, os.path.join(SCRIPTS, "report"), "--check", "--report-md", md,
                              self.path).returncode, 0)
+
+
+FAKE_BENCH = """#!/bin/sh
+# A stand-in mailroom-bench: lists two names, and 'runs' by copying $FAKE_JSON to --benchmark_out,
+# printing one Google Benchmark-like console row per repetition and an aggregate row.
+out=""; for a in "$@"; do case "$a" in --benchmark_out=*) out=${a#*=} ;; esac; done
+case "$*" in *--benchmark_list_tests*)
+  echo limit/probe/spin/real_time; echo pingpong/vyukov/pin:diff/real_time; exit 0 ;; esac
+for i in 1 2; do
+  echo "limit/probe/spin/real_time        300 ns   290 ns   1000"
+  echo "pingpong/vyukov/pin:diff/real_time 450 ns  440 ns   1000"
+done
+echo "limit/probe/spin/real_time_median 300 ns   290 ns   2"
+cp "$FAKE_JSON" "$out"
+"""
+
+
+class BenchRunTest(unittest.TestCase):
+    """scripts/bench in a copy of scripts/ beside a stand-in binary (--no-build): where the report goes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-benchrun-")
+        cls.tree = os.path.join(cls.tmp, "tree")
+        shutil.copytree(SCRIPTS, os.path.join(cls.tree, "scripts"), ignore=shutil.ignore_patterns("__pycache__"))
+        fake = os.path.join(cls.tree, "build", "release", "bench", "mailroom-bench")
+        os.makedirs(os.path.dirname(fake))
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write(FAKE_BENCH)
+        os.chmod(fake, 0o755)
+        cls.report = os.path.join(cls.tree, "REPORT.md")
+        with open(cls.report, "w", encoding="utf-8") as f:
+            f.write("# tracked report, not to be touched by a subset run\n")
+        cls.env = dict(os.environ, FAKE_JSON=write(os.path.join(cls.tmp, "src.json"),
+                                                   synthetic_doc(reps=2, scenarios=("limit", "pingpong"))))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def bench(self, *argv):
+        return subprocess.run([os.path.join(self.tree, "scripts", "bench"), *argv], cwd=self.tree,
+                              capture_output=True, text=True, timeout=120, env=self.env)
+
+    def test_subset_run_leaves_report_md_untouched(self):
+        before = os.stat(self.report).st_mtime_ns
+        out = os.path.join(self.tree, "results", "subset")
+        p = self.bench("--no-build", "--scenario=pingpong", "--reps", "2", "--out", out)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(self.report, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "# tracked report, not to be touched by a subset run\n")
+        self.assertEqual(os.stat(self.report).st_mtime_ns, before)
+        with open(os.path.join(out, "REPORT.md"), encoding="utf-8") as f:
+            self.assertIn("<!-- BEGIN generated:provenance -->", f.read())
+        self.assertIn("REPORT.md left as it is", p.stdout)
+        # Progress: [k/N] per repetition row (2 benchmarks x 2 repetitions), aggregates not counted.
+        self.assertEqual(re.findall(r"^\[(\d+)/4\] ", p.stdout, re.M), ["1", "2", "3", "4"], p.stdout)
+        self.assertIn("ETA", p.stdout)
+        self.assertTrue(os.path.isfile(os.path.join(out, "console.txt")))
+        with open(os.path.join(out, "bench.json"), encoding="utf-8") as f:
+            ctx = json.load(f)["context"]
+        self.assertIn("mailroom_load_end", ctx)
+
+    def test_update_report_refuses_subsets_and_dirty_trees(self):
+        p = self.bench("--no-build", "--update-report", "--mailbox", "vyukov")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("--update-report refuses a subset", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        q = self.bench("--no-build", "--update-report")  # the copy is no git tree: counted as dirty
+        self.assertEqual(q.returncode, 2, q.stderr)
+        self.assertIn("uncommitted changes", q.stderr)
+        with open(self.report, encoding="utf-8") as f:
+            self.assertTrue(f.read().startswith("# tracked report"))
 
 
 class CommandLineTest(unittest.TestCase):
