@@ -27,6 +27,15 @@ def winner_text(benches, field):
     return w.impl
 
 
+def load_text(r):
+    """The load average at the start (scripts/bench's, else Google Benchmark's) and at the end."""
+    gb = r.context.get("load_avg")
+    start = r.ctx("mailroom_load_start") or (" ".join(f"{x:.2f}" for x in gb) if isinstance(gb, list) else None)
+    busy = r.ctx("mailroom_busy_start")
+    return (f"start {start or 'not recorded'}, end {r.ctx('mailroom_load_end', 'not recorded')}"
+            + (f"; busy processes at the start: {busy}" if busy else ""))
+
+
 # --- blocks -----------------------------------------------------------------------------
 def block_provenance(c):
     r = c.res
@@ -57,8 +66,19 @@ def block_provenance(c):
         ("mode", f"{ctx('mailroom_mode', 'not recorded')}; repetitions per benchmark: {reps_txt}"
                  + (f"; min time {ctx('mailroom_min_time')} s" if ctx("mailroom_min_time") else "")),
         ("pinning", ctx("pinning", "not recorded")),
+        ("virtualisation", ctx("mailroom_virt", "not recorded")),
+        ("Google Benchmark / ConcurrencyKit (Debian package versions)",
+         f"{ctx('mailroom_gbench_version', 'not recorded')} / {ctx('mailroom_ck_version', 'not recorded')}"),
+        ("C flags", ctx("mailroom_c_flags", "not recorded")),
+        ("load average (1, 5, 15 min)", load_text(r)),
         ("benchmarks", f"{len(r.benches)} instances; scenarios: {', '.join(r.scenarios()) or 'none'}"),
     ]
+    noisy = r.noisy()
+    if noisy:
+        worst = ", ".join(f"`{b.run_name}` {cv:.0%}" for b, cv in noisy[:8])
+        rows.append(("noisy", f"{len(noisy)} of {len(r.benches)} benchmarks vary by more than "
+                              f"{mr.CV_THRESHOLD:.0%} over their repetitions (coefficient of variation of "
+                              f"real time); the worst: {worst}"))
     failed = r.failed()
     if failed:
         names = "; ".join(f"`{b.run_name}`: {b.error_text()}" for b in failed[:12])

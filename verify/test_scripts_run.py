@@ -86,11 +86,101 @@ class FailedRepetitionTest(unittest.TestCase):
         self.assertTrue(bold.startswith("| vyukov |"), bold)  # the next lowest takes the bold
         prov = block(text, "provenance")
         self.assertIn(f"`{FAILED_RUN}`: 1 of 9 repetitions failed: {FAILED_MSG}", prov)
+        drow = next(line for line in block(text, "decision").splitlines() if line.startswith("| futex_ring"))
+        self.assertIn("failed ✗", drow)
+        self.assertIn("Do not choose it on this run", drow)
         findings = block(text, "findings")
         self.assertIn("Lowest latency: vyukov", findings)
         self.assertNotIn("futex_ring, ", findings.split("Lowest latency")[1].split("\n")[0])
         self.assertEqual(run(PY, os.path.join(SCRIPTS, "report"), "--check", "--report-md", md,
                              self.path).returncode, 0)
+
+
+# mailroom-info's table as scripts/bench saves it beside the JSON (made-up, in its format).
+INFO = """name        capabilities                                   capacity   spin  summary
+mutex       bounded,unbounded,blocking,exact-close              1024      0  mutex ring
+ck_ring     bounded,blocking,lock-free,spin-then-park,pow2,exact-close 1024 256  ck ring
+ck_fifo     unbounded,blocking,lock-free,spin-then-park         none    256  ck fifo
+futex_ring  bounded,blocking,lock-free,spin-then-park,pow2,exact-close 1024 1024  ours
+vyukov      unbounded,blocking,lock-free,wait-free-push,spin-then-park,retry none 1024  ours
+"""
+
+
+def scaled(doc, run_name, factor):
+    """The document with every time-like figure of run_name multiplied by factor."""
+    doc = copy.deepcopy(doc)
+    for e in doc["benchmarks"]:
+        if e["run_name"] == run_name:
+            for k in ("real_time", "cpu_time", "p50_ns", "p99_ns", "p999_ns"):
+                if isinstance(e.get(k), (int, float)) and e.get("aggregate_name") != "cv":
+                    e[k] *= factor
+    return doc
+
+
+class DecisionTest(unittest.TestCase):
+    """The decision table and the orderings across result sets, derived from the data."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mailroom-decision-")
+        cls.a = write(os.path.join(cls.tmp, "results", "2026-12-01-a", "bench.json"), synthetic_doc())
+        with open(os.path.join(os.path.dirname(cls.a), "mailroom-info.txt"), "w", encoding="utf-8") as f:
+            f.write(INFO)
+        # Set b: futex_ring's round trip 1.5x slower, so vyukov leads latency there.
+        cls.b = write(os.path.join(cls.tmp, "results", "2026-12-02-b", "bench.json"),
+                      scaled(synthetic_doc(seed=5), "pingpong/futex_ring/pin:diff/real_time", 1.5))
+        cls.alone = write(os.path.join(cls.tmp, "alone", "x", "bench.json"), synthetic_doc())
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def report(self, path):
+        md = os.path.join(self.tmp, "REPORT.md")
+        if os.path.exists(md):
+            os.remove(md)
+        p = run(PY, os.path.join(SCRIPTS, "report"), "--report-md", md, path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(md, encoding="utf-8") as f:
+            return f.read()
+
+    def test_decision_table_opens_the_report(self):
+        text = self.report(self.a)
+        heads = re.findall(r"^## (.*)$", text, re.M)
+        self.assertEqual(heads[:3], ["Which mailbox to use", "Orderings change between machines",
+                                     "Compared with established runtimes"])
+        self.assertEqual(heads[-1], "Appendix: the project's own targets")
+        rows = {line.split("|")[1].strip(): line for line in block(text, "decision").splitlines()
+                if line.startswith("| ") and not line.startswith("| mailbox")}
+        self.assertEqual(list(rows), ["mutex", "ck_ring", "ck_fifo", "futex_ring", "vyukov"])
+        lat = statistics_median(self.a, "pingpong/futex_ring/pin:diff/real_time")
+        self.assertIn(f"| **{lat:.0f}** |", rows["futex_ring"])        # lowest latency, bold
+        self.assertIn("Use it when you need the lowest round-trip latency", rows["futex_ring"])
+        self.assertIn("| unbounded, lock-free, wait-free-push |", rows["vyukov"])
+        self.assertIn("producers that never wait (wait-free push)", rows["vyukov"])
+        self.assertIn("round-trip latency is", rows["mutex"])  # 6000 vs 400 ns: the cost is said
+        self.assertNotIn("**", rows["mutex"].split("|")[3])
+        # Without mailroom-info.txt the guarantees are 'not recorded', the figures still there.
+        alone = block(self.report(self.alone), "decision")
+        self.assertIn("| futex_ring | not recorded |", alone)
+        self.assertIn("mailroom-info.txt is not beside it", alone)
+
+    def test_orderings_that_flip_are_shown(self):
+        text = block(self.report(self.a), "orderings")
+        self.assertIn("Orderings can change between machines", text)
+        self.assertIn("`2026-12-01-a`", text)
+        self.assertIn("`2026-12-02-b`", text)
+        row = next(line for line in text.splitlines() if line.startswith("| pingpong ns"))
+        self.assertIn("futex_ring/vyukov", row)
+        self.assertNotIn("| ask ns", text)  # same order in both: not listed
+        self.assertIn("Only one result set", block(self.report(self.alone), "orderings"))
+
+
+def statistics_median(path, run_name, field="real_time"):
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    vals = sorted(e[field] for e in doc["benchmarks"] if e["run_name"] == run_name and e["run_type"] == "iteration")
+    return vals[len(vals) // 2]
 
 
 FAKE_BENCH = """#!/bin/sh
