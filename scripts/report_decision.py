@@ -6,6 +6,7 @@ every result set under results/, side by side where they disagree. `peers`: the 
 established runtimes (scripts/report_peers.py when it is there)."""
 
 import glob
+import math
 import os
 
 import mailroom_results as mr
@@ -272,3 +273,55 @@ def block_peers(c):
         return ("Established actor runtimes are not benchmarked in this result set; "
                 "scripts/report_peers.py fills this block once they are.")
     return report_peers.block_peers(c)
+
+
+# --- what moved since the previous result set ---------------------------------------------------
+def primary(b):
+    """(field, higher is better) a benchmark is judged on: bytes per actor (memory_idle), else its
+    per-item time (Savina), else its rate, else real time."""
+    if b.values("bytes_per_actor"):
+        return "bytes_per_actor", False
+    f = b.ns_per_field()
+    if f and b.values(f):
+        return f, False
+    return ("items_per_second", True) if b.values("items_per_second") else ("real_time", False)
+
+
+def moves(old, new):
+    """(ratio new÷old of the primary figure, run_name, field, better) for benchmarks in both sets
+    whose medians each lie outside the other's min-max (settled()); failed ones are left out."""
+    out = []
+    for name, b in new.benches.items():
+        a = old.benches.get(name)
+        if a is None or a.failed or b.failed:
+            continue
+        field, higher = primary(b)
+        sa, sb = a.stat(field), b.stat(field)
+        if sa is None or sb is None or not sa.median or not settled(sa, sb):
+            continue
+        x = sb.median / sa.median
+        out.append((x, name, field, (x > 1) == higher))
+    return sorted(out, key=lambda m: -abs(math.log(m[0])))
+
+
+def block_moved(c, top=12):
+    sets = sibling_sets(c.res)
+    here = sets.index(c.res) if c.res in sets else -1
+    if here <= 0:
+        return "No earlier result set beside this one under results/: nothing to compare with."
+    old, new = sets[here - 1], c.res
+    name = lambda r: os.path.basename(os.path.dirname(os.path.abspath(r.path)))  # noqa: E731
+    ms = moves(old, new)
+    common = len(old.benches.keys() & new.benches.keys())
+    same = old.ctx("mailroom_cpu_model") == new.ctx("mailroom_cpu_model") and old.nproc() == new.nproc()
+    machine = ("the same CPU model and core count" if same else
+               "a different machine: each move mixes the code change with the machine")
+    head = (f"`{name(new)}` against the set before it, `{name(old)}` ({machine}). "
+            f"Of {common} benchmarks in both, {len(ms)} moved clearly (each median outside the other's "
+            f"min–max over repetitions): {sum(m[3] for m in ms)} better, {sum(not m[3] for m in ms)} worse. "
+            f"The {min(top, len(ms))} largest moves (new ÷ old of the benchmark's main figure):")
+    if not ms:
+        return head.split(" The ")[0]
+    rows = [[f"`{n}`", f.replace("items_per_second", "items/s").replace("real_time", "real time"), f"{g(x)}x",
+             "better" if better else "worse"] for x, n, f, better in ms[:top]]
+    return head + "\n\n" + table(["benchmark", "figure", "new ÷ old", ""], rows)

@@ -107,13 +107,15 @@ vyukov      unbounded,blocking,lock-free,wait-free-push,spin-then-park,retry non
 
 
 def scaled(doc, run_name, factor):
-    """The document with every time-like figure of run_name multiplied by factor."""
+    """The document with every time-like figure of run_name multiplied by factor (its rate divided)."""
     doc = copy.deepcopy(doc)
     for e in doc["benchmarks"]:
         if e["run_name"] == run_name:
             for k in ("real_time", "cpu_time", "p50_ns", "p99_ns", "p999_ns"):
                 if isinstance(e.get(k), (int, float)) and e.get("aggregate_name") != "cv":
                     e[k] *= factor
+            if isinstance(e.get("items_per_second"), (int, float)) and e.get("aggregate_name") != "cv":
+                e["items_per_second"] /= factor
     return doc
 
 
@@ -174,6 +176,12 @@ class DecisionTest(unittest.TestCase):
         self.assertIn("futex_ring/vyukov", row)
         self.assertNotIn("| ask ns", text)  # same order in both: not listed
         self.assertIn("Only one result set", block(self.report(self.alone), "orderings"))
+
+    def test_what_moved_since_the_previous_set(self):
+        moved = block(self.report(self.b), "moved")
+        self.assertIn("`2026-12-02-b` against the set before it, `2026-12-01-a` (the same CPU model", moved)
+        self.assertRegex(moved, r"\| `pingpong/futex_ring/pin:diff/real_time` \| items/s \| 0\.6\d\dx \| worse \|")
+        self.assertIn("nothing to compare with", block(self.report(self.a), "moved"))
 
 
 def statistics_median(path, run_name, field="real_time"):
