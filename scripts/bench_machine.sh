@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench_machine.sh: scripts/bench's view of the machine (sourced, not run): is it quiet before a run,
 # what goes into the JSON context about it, the progress line per finished repetition, and the
 # noisy-benchmark check after the run. Uses $PY, $BIN, $CV_PCT and say() from the caller.
