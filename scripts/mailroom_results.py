@@ -25,6 +25,9 @@ GB_SUFFIXES = ("real_time", "manual_time", "process_time")
 GB_ADDED_PREFIXES = ("repeats:", "min_time:", "min_warmup_time:", "iterations:")
 TIME_FIELDS = ("real_time", "cpu_time")
 TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# A benchmark whose real time varies over its repetitions by more than this coefficient of
+# variation (stddev / mean) is flagged noisy by scripts/bench and in the report's provenance.
+CV_THRESHOLD = 0.10
 
 # PNGs scripts/plot writes beside the JSON, in the order the report embeds them.
 PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png",
@@ -113,7 +116,7 @@ class Bench:
         self.mode = self.params.pop("mode", None)  # None: the scenario has no modes
         self.reps = []   # run_type "iteration" entries, one per repetition
         self.aggs = {}   # aggregate_name -> entry
-        self.errors = []
+        self.errors = []  # error_message of each failed repetition (see failed)
         self.rank = None  # where the binary registered it (see Results.__init__); lower: earlier
 
     def param(self, key):
@@ -137,6 +140,18 @@ class Bench:
         return f[len("ns_per_"):].replace("_", " ") if f else None
 
     @property
+    def failed(self):
+        """True when any repetition reported an error: the benchmark then has no figures at all
+        (values() is empty), so no table, best-of or finding can use its survivors' median."""
+        return bool(self.errors)
+
+    def error_text(self):
+        """'k of N repetitions failed: <distinct messages>' for a failed benchmark."""
+        msgs = "; ".join(dict.fromkeys(m or "no message" for m in self.errors))
+        total = max(self.repetitions(), len(self.errors))
+        return f"{len(self.errors)} of {total} repetitions failed: {msgs}"
+
+    @property
     def kind(self):
         if self.impl == "probe":
             return "probe"
@@ -144,7 +159,9 @@ class Bench:
 
     def values(self, field):
         """Per-repetition values of a field (time fields converted to ns). Falls back to the
-        median aggregate when the file holds aggregates only."""
+        median aggregate when the file holds aggregates only. None for a failed benchmark."""
+        if self.failed:
+            return []
         src = self.reps if self.reps else ([self.aggs["median"]] if "median" in self.aggs else [])
         out = []
         for e in src:
@@ -166,6 +183,13 @@ class Bench:
         s = self.stat(field)
         return None if s is None else s.median
 
+    def cv(self, field="real_time"):
+        """Coefficient of variation (sample stddev / mean) over the repetitions, or None."""
+        vals = self.values(field) if self.reps else []
+        if len(vals) < 2 or not statistics.mean(vals):
+            return None
+        return statistics.stdev(vals) / statistics.mean(vals)
+
     def repetitions(self):
         e = self.reps[0] if self.reps else next(iter(self.aggs.values()), {})
         return e.get("repetitions", len(self.reps))
@@ -173,6 +197,15 @@ class Bench:
 
 class ResultsError(Exception):
     pass
+
+
+def add_context(path, **values):
+    """Add keys to a result file's context (scripts/bench: what is known only after the run)."""
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc.setdefault("context", {}).update({k: str(v) for k, v in values.items()})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
 
 
 def load_doc(path):
@@ -206,7 +239,7 @@ class Results:
         doc, self.renamed = load_doc(path)
         self.context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
         self.benches = {}
-        self.errors = []  # (run_name, message) for benchmarks that reported an error
+        self.errors = []  # (run_name, message) per failed repetition, in file order
         for pos, e in enumerate(doc["benchmarks"]):
             if not isinstance(e, dict) or "name" not in e:
                 continue
@@ -220,12 +253,22 @@ class Results:
             if e.get("error_occurred"):
                 b.errors.append(e.get("error_message", ""))
                 self.errors.append((rn, e.get("error_message", "")))
+                b.reps.append(e)  # counts toward repetitions(); values() of a failed bench is empty
             elif e.get("run_type") == "aggregate":
                 b.aggs[e.get("aggregate_name", "")] = e
             else:
                 b.reps.append(e)
-        # Keep only benchmarks with data; errored ones are listed in self.errors.
-        self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs}
+        # Keep benchmarks with data or errors: a failed one stays, so tables can show it as failed.
+        self.benches = {k: b for k, b in self.benches.items() if b.reps or "median" in b.aggs or b.errors}
+
+    def noisy(self, threshold=CV_THRESHOLD):
+        """(bench, cv) of every benchmark whose real time's cv exceeds threshold, noisiest first."""
+        cvs = [(b, b.cv()) for b in self.benches.values()]
+        return sorted(((b, v) for b, v in cvs if v is not None and v > threshold), key=lambda bv: -bv[1])
+
+    def failed(self):
+        """The failed benchmarks (any repetition reported an error), in registration order."""
+        return sorted((b for b in self.benches.values() if b.failed), key=lambda b: (b.rank, b.run_name))
 
     @staticmethod
     def _strip_aggregate(e):

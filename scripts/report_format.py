@@ -8,6 +8,7 @@ import mailroom_results as mr
 
 
 MISSING = "not in this result file"
+FAILED = "failed ✗"  # a benchmark any repetition of which reported an error: no figure, never bold
 
 
 # --- number formatting ------------------------------------------------------------------
@@ -37,6 +38,20 @@ def cell(st, scale=1.0, bold=False):
         return "–"
     med = g(st.median * scale)
     return f"{'**' + med + '**' if bold else med} {spread(st, scale)}"
+
+
+def bcell(b, field, scale=1.0, bold=False):
+    """A bench's cell for one field: FAILED when any repetition failed, '–' when absent."""
+    if b is None:
+        return "–"
+    if b.failed:
+        return FAILED
+    return cell(b.stat(field), scale, bold)
+
+
+def fcell(b, st, scale=1.0):
+    """cell() of a Stat derived from bench b (per-item figures), FAILED when b failed."""
+    return FAILED if b is not None and b.failed else cell(st, scale)
 
 
 def pct(x):
@@ -77,8 +92,10 @@ class Ctx:
         return f"\n\n![{alt}]({self.rel(png)})"
 
     def note(self, what):
+        failed = (f" {FAILED} = at least one repetition reported an error, so no figure is shown "
+                  "(the errors are listed under Provenance)." if self.res.failed() else "")
         return (f"Cells: median over {self.reps} repetitions [min–max over repetitions]; {what}. "
-                f"Source: `{self.rel(self.res.path)}`.")
+                f"Source: `{self.rel(self.res.path)}`.{failed}")
 
 
 def short_scen(s):

@@ -50,12 +50,16 @@ def why_missed(r):
     hand = fut.median("real_time") / 2 if fut and fut.median("real_time") else None  # one blocking hand-off
     b, st = best(r.select("pingpong", pin="diff"), "real_time", lowest=True)
     if st and spin and spin.median("real_time") and st.median > TARGET_PINGPONG_RATIO * spin.median("real_time"):
-        cpu, sw = b.median("cpu_ns_per_item"), b.median("ctxsw_per_item")
-        out.append(f"pingpong: {b.impl} pays {g(st.median)} ns per round trip with {g(sw)} context switches "
-                   f"and {g(cpu)} CPU ns (both threads spinning), against {g(spin.median('real_time'))} ns "
-                   "for two threads bouncing one cache line. With no sleep and both cores busy, the gap is "
-                   "work inside each hop (the slot, index and park words the mailbox touches, and the "
-                   "message copy), not scheduling; this run does not break that work down further.")
+        cpu, sw, util = b.median("cpu_ns_per_item"), b.median("ctxsw_per_item"), b.median("cpu_util")
+        line = (f"pingpong: {b.impl} pays {g(st.median)} ns per round trip with {g(sw)} context switches "
+                f"and {g(cpu)} CPU ns (cpu_util {g(util)}), against {g(spin.median('real_time'))} ns "
+                "for two threads bouncing one cache line.")
+        # The reading below holds only when the counters say nobody slept and both cores were busy.
+        if sw is not None and sw < 0.05 and util is not None and util >= 1.5:
+            line += (" With almost no context switch and both cores busy, the gap is work inside each hop "
+                     "(the slot, index and park words the mailbox touches, and the message copy), not "
+                     "scheduling; this run does not break that work down further.")
+        out.append(line)
     b, st = best(r.select("fanin", P="1"), "items_per_second")
     if st and st.median < TARGET_FANIN_P1:
         line = (f"fanin P=1: {b.impl} {combo(b, ('P',))} gives {g(st.median / 1e6)} M msg/s as the median of "
@@ -79,9 +83,10 @@ def why_missed(r):
         per = 1e9 / st.median
         sw = b.median("ctxsw_per_item")
         ask = r.one("ask", b.impl)
+        over = mr.oversubscribed(b, r.nproc())
         line = (f"bank: a transfer through {b.impl} actors takes {g(per)} ns with {g(sw)} context "
-                f"switches per transfer ({g(b.median('threads'))} threads on {r.nproc()} cores: thread per "
-                "actor is oversubscribed here)")
+                f"switches per transfer ({g(b.median('threads'))} threads on {r.nproc()} cores"
+                f"{': thread per actor is oversubscribed here' if over else ''})")
         if hand:
             line += (f"; one blocking hand-off costs {g(hand)} ns on this machine (limit/probe/futex ÷ 2), so "
                      f"the switches alone account for about {pct(min(1.0, sw * hand / per))} of the time")

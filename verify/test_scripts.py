@@ -576,7 +576,7 @@ class ScriptsTest(unittest.TestCase):
         stand-in binary accepts and offers exactly the names that binary lists, in the run's mode."""
         tree = os.path.join(self.tmp, "fake-tree")
         os.makedirs(os.path.join(tree, "scripts"))
-        for f in ("bench", "lib.sh"):
+        for f in ("bench", "lib.sh", "bench_machine.sh", "mailroom_results.py"):
             shutil.copy2(os.path.join(SCRIPTS, f), os.path.join(tree, "scripts", f))
         fake = os.path.join(tree, "build", "release", "bench", "mailroom-bench")
         os.makedirs(os.path.dirname(fake))
@@ -605,7 +605,7 @@ class ScriptsTest(unittest.TestCase):
                  "report": ["--report-md", "--check", "--help"],
                  "compare": ["--mailboxes", "--scenario", "--no-utest", "--alpha", "--help"],
                  "bench": ["--full", "--scenario", "--mailbox", "--filter", "--reps", "--min-time", "--out",
-                           "--no-report", "--help"]}
+                           "--no-report", "--update-report", "--no-build", "--help"]}
         for prog, flags in cases.items():
             argv = ([os.path.join(SCRIPTS, prog)] if prog == "bench" else [PY, os.path.join(SCRIPTS, prog)])
             p = run(*argv, "--help")
