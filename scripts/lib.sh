@@ -37,3 +37,25 @@ tsan_prefix() {
 }
 
 jobs() { nproc 2>/dev/null || echo 2; }
+
+# --- peers (issue 13): the established runtimes of bench/peers, best effort ------------------
+# A package that cannot be installed is reported, not fatal: that peer's build then skips with
+# its reason (bench/peers/<lang>/build exits 3), and scripts/peers says so.
+MAILROOM_PEER_PACKAGES="cargo rustc librust-tokio-dev librust-crossbeam-channel-dev golang-go erlang-base libcaf-dev"
+
+ensure_peer_packages() {
+  local missing="" p sudo=""
+  for p in $MAILROOM_PEER_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+  done
+  if [ -z "$missing" ]; then
+    say "all peer Debian packages are installed"
+    return 0
+  fi
+  say "installing missing peer Debian packages:$missing"
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends $missing; } ||
+    say "could not install some of:$missing (the peers needing them will be skipped)"
+}
