@@ -31,6 +31,7 @@ peers_interleaved() {
   done
   [ ${#files[@]} -gt 0 ] && "$PY" scripts/peers merge --out "$json" --context "peer_rounds=$rounds" \
     --context "peer_target_s=$target" "${files[@]}" || rc=1
+  [ -s "$json" ] && { "$PY" scripts/report_peers.py --plot "$json" || rc=1; }
   rm -rf "$tmp"
   return $rc
 }
