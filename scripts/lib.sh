@@ -41,7 +41,7 @@ jobs() { nproc 2>/dev/null || echo 2; }
 # --- peers (issue 13): the established runtimes of bench/peers, best effort ------------------
 # A package that cannot be installed is reported, not fatal: that peer's build then skips with
 # its reason (bench/peers/<lang>/build exits 3), and scripts/peers says so.
-MAILROOM_PEER_PACKAGES="cargo rustc librust-tokio-dev librust-crossbeam-channel-dev golang-go erlang-base libcaf-dev"
+MAILROOM_PEER_PACKAGES="time cargo rustc librust-tokio-dev librust-crossbeam-channel-dev golang-go erlang-base libcaf-dev"
 
 ensure_peer_packages() {
   local missing="" p sudo=""

@@ -16,6 +16,10 @@ PEERS_SRC = os.path.join(mr.REPO_ROOT, "bench", "peers")
 # The release preset's build owns the peers (bench/peers/CMakeLists.txt builds them there).
 PEERS_OUT = os.path.join(mr.REPO_ROOT, "build", "release", "peers")
 SKIP = 3  # a build's exit status for "toolchain missing" (contract)
+# Peak RSS: wait4's ru_maxrss of a child forked from Python counts the forked Python image
+# (~14 MiB) too, since exec records the old memory's high-water mark. GNU time (Debian `time`,
+# a small C program) forks the driver from itself and reports the driver's own wait4 peak.
+GNU_TIME = "/usr/bin/time"
 
 
 class Case:
@@ -118,20 +122,30 @@ class Rep:
 def run_rep(case, n, timeout):
     """Runs one repetition of `case` at size n in its own process; a wrong line, a failed check,
     a crash or the timeout all come back as Rep.error (one line naming what went wrong)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        p = subprocess.Popen([case.driver, case.runtime, case.workload, str(n), "1"] + case.args,
-                             stdout=out, stderr=err, text=True)
-        timer = threading.Timer(timeout, p.kill)
+    argv = [case.driver, case.runtime, case.workload, str(n), "1"] + case.args
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("w+") as ru_file:
+        timed = os.access(GNU_TIME, os.X_OK)
+        if timed:
+            argv = [GNU_TIME, "-q", "-o", ru_file.name, "-f", "%M"] + argv
+        # Own session: the timeout kills the driver too, not only GNU time.
+        p = subprocess.Popen(argv, stdout=out, stderr=err, text=True, start_new_session=True)
+        timer = threading.Timer(timeout, lambda: os.killpg(p.pid, 9))
         timer.start()
         try:
             _, status, ru = os.wait4(p.pid, 0)  # not p.wait(): wait4 also gives the rusage
         finally:
             timer.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting
+        if timed and p.returncode == 128 + 9:
+            p.returncode = -9  # GNU time reports a child killed by signal S as 128 + S
         out.seek(0)
         err.seek(0)
         lines, stderr = out.read().splitlines(), err.read().strip()
-    rss, cpu = ru.ru_maxrss * 1024, ru.ru_utime + ru.ru_stime
+        ru_file.seek(0)
+        peak_kib = ru_file.read().split()[-1:] if timed else []
+    rss = int(peak_kib[0]) * 1024 if peak_kib and peak_kib[0].isdigit() else ru.ru_maxrss * 1024
+    cpu = ru.ru_utime + ru.ru_stime  # wait4 of GNU time includes its reaped child, the driver
     record, error = None, None
     try:
         record = json.loads(lines[0]) if len(lines) == 1 else None

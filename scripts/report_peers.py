@@ -41,7 +41,7 @@ def matches(peer, b):
 
 def best_mailroom(res, peer):
     """The mailroom bench of the same workload with the highest median items/s, or None."""
-    cands = [b for b in res.benches.values() if b.scenario != "peer" and matches(peer, b)
+    cands = [b for b in res.benches.values() if b.kind == "mailbox" and b.scenario != "peer" and matches(peer, b)
              and b.median("items_per_second") is not None]
     return max(cands, key=lambda b: b.median("items_per_second"), default=None)
 
@@ -57,14 +57,20 @@ def workload_label(b):
 
 
 def differences():
-    """The bullets of README.md's 'Semantic differences' section."""
+    """The bullets of README.md's 'Semantic differences' section, each joined onto one line."""
     try:
         with open(README, encoding="utf-8") as f:
             text = f.read()
     except OSError:
         return []
     m = re.search(r"^## Semantic differences.*?\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    return [line for line in (m.group(1).splitlines() if m else []) if line.startswith("- ")]
+    bullets = []
+    for line in m.group(1).splitlines() if m else []:
+        if line.startswith("- "):
+            bullets.append(line.rstrip())
+        elif line.startswith("  ") and bullets:
+            bullets[-1] += " " + line.strip()
+    return bullets
 
 
 def block_peers(c):
