@@ -23,6 +23,14 @@ def peers(res):
     return sorted(res.select("peer"), key=lambda b: b.rank or (0, 0))
 
 
+def grouped(res):
+    """{workload label: its peer benches}, workloads in first-seen order (rows and bars together)."""
+    groups = {}
+    for p in peers(res):
+        groups.setdefault(workload_label(p), []).append(p)
+    return groups
+
+
 def matches(peer, b):
     """Is mailroom bench b the same workload as peer bench `peer` (names per the contract)?"""
     w, p = peer.variant, peer.params
@@ -81,7 +89,7 @@ def block_peers(c):
                 "run `./scripts/bench` without --no-peers to measure tokio, crossbeam-channel, "
                 "std::sync::mpsc, Go, Erlang/OTP and CAF in the same run.")
     rows = []
-    for p in ps:
+    for p in (p for group in grouped(r).values() for p in group):
         st = p.stat("items_per_second")
         best = best_mailroom(r, p)
         bst = best.stat("items_per_second") if best else None
@@ -122,13 +130,12 @@ def plot(res, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     labels, med, lo, hi, colors = [], [], [], [], []
-    seen = set()
-    for p in peers(res):
-        best = best_mailroom(res, p)
-        for b, name, col in ((best, None, "tab:blue"), (p, p.impl, "tab:orange")):
-            if b is None or (name is None and (workload_label(p), b.run_name) in seen):
+    for ps in grouped(res).values():
+        best = best_mailroom(res, ps[0])
+        for b, name, col in [(best, None, "tab:blue")] + [(p, p.impl, "tab:orange") for p in ps]:
+            if b is None:
                 continue
-            seen.add((workload_label(p), b.run_name))
+            p = ps[0]
             st = b.stat("items_per_second")
             labels.append(f"{workload_label(p)}: {name or 'mailroom ' + b.impl + (' ' + b.mode if b.mode else '')}")
             med.append(st.median)
