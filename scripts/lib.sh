@@ -6,22 +6,34 @@ libbenchmark-dev libbenchmark-tools python3 python3-matplotlib python3-scipy pyt
 
 say() { printf '[%s] %s\n' "${0##*/}" "$*"; }
 
-ensure_packages() {
+# missing_packages PKG...: those not installed, space-separated (with a leading space).
+missing_packages() {
   local missing="" p
-  for p in $MAILROOM_PACKAGES; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
   done
+  echo "$missing"
+}
+
+# apt_install PKG...: apt-get install them (as root, or through sudo).
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$@"
+}
+
+ensure_packages() {
+  local missing
+  # shellcheck disable=SC2086
+  missing=$(missing_packages $MAILROOM_PACKAGES)
   if [ -z "$missing" ]; then
     say "all required Debian packages are installed"
     return 0
   fi
   say "installing missing Debian packages:$missing"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
   # shellcheck disable=SC2086
-  $sudo apt-get install -y -qq --no-install-recommends $missing
+  apt_install $missing
 }
 
 # TSan in clang 14 / gcc 12 cannot start when the kernel randomises mmap with
@@ -37,3 +49,21 @@ tsan_prefix() {
 }
 
 jobs() { nproc 2>/dev/null || echo 2; }
+
+# --- peers (issue 13): the established runtimes of bench/peers, best effort ------------------
+# A package that cannot be installed is reported, not fatal: that peer's build then skips with
+# its reason (bench/peers/<lang>/build exits 3), and scripts/peers says so.
+MAILROOM_PEER_PACKAGES="time cargo rustc librust-tokio-dev librust-crossbeam-channel-dev golang-go erlang-base libcaf-dev"
+
+ensure_peer_packages() {
+  local missing
+  # shellcheck disable=SC2086
+  missing=$(missing_packages $MAILROOM_PEER_PACKAGES)
+  if [ -z "$missing" ]; then
+    say "all peer Debian packages are installed"
+    return 0
+  fi
+  say "installing missing peer Debian packages:$missing"
+  # shellcheck disable=SC2086
+  apt_install $missing || say "could not install some of:$missing (the peers needing them will be skipped)"
+}

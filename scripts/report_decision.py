@@ -267,11 +267,7 @@ def block_orderings(c):
 
 
 def block_peers(c):
-    try:
-        import report_peers  # noqa: F401  (the peer runtimes' block, when that issue lands)
-    except ImportError:
-        return ("Established actor runtimes are not benchmarked in this result set; "
-                "scripts/report_peers.py fills this block once they are.")
+    import report_peers  # the peer runtimes' block (bench/peers, issue 13)
     return report_peers.block_peers(c)
 
 

@@ -1,0 +1,3 @@
+module mailroom/peers/go
+
+go 1.19

@@ -1,0 +1,135 @@
+"""verify/test_peers_scripts.py: checks the peers tooling (scripts/peers, peers_drivers, peers_json,
+report_peers) against fake drivers and synthetic JSON; needs no built peer. Run:
+/usr/bin/python3 -m unittest verify/test_peers_scripts.py (ctest scripts/peers_selftest)."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPTS = os.path.join(ROOT, "scripts")
+PY = "/usr/bin/python3"
+sys.path.insert(0, SCRIPTS)
+import mailroom_results as mr  # noqa: E402
+import peers_drivers as pd  # noqa: E402
+import peers_json as pj  # noqa: E402
+from report_format import Ctx  # noqa: E402
+from report_peers import block_peers  # noqa: E402
+
+# A fake driver: answers per $FAKE_MODE (ok, fail, garbage, exit2, wrongn), as a driver would.
+FAKE = r"""#!/bin/sh
+[ "$1" = --list ] && { echo "fake fanin P=2 cap=1024"; echo "fake savina_threadring actors=10"; exit 0; }
+p=""; [ "$2" = fanin ] && p="P:2/cap:1024"; [ "$2" = savina_threadring ] && p="actors:10"
+case "$FAKE_MODE" in
+  fail) echo "{\"runtime\":\"$1\",\"workload\":\"$2\",\"params\":\"$p\",\"rep\":0,\"items\":$3,\"ok\":false,\"error\":\"sum 1, want 2\"}"; exit 1 ;;
+  garbage) echo "not json"; exit 0 ;;
+  exit2) echo "driver: bad" >&2; exit 2 ;;
+  wrongn) n=$(($3 + 1)) ;;
+  *) n=$3 ;;
+esac
+echo "{\"runtime\":\"$1\",\"workload\":\"$2\",\"params\":\"$p\",\"rep\":0,\"items\":$n,\"seconds\":0.002,\"ok\":true,\"check\":\"fine\"}"
+"""
+
+
+class PeersTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.drv = os.path.join(self.tmp.name, "driver")
+        with open(self.drv, "w") as f:
+            f.write(FAKE)
+        os.chmod(self.drv, stat.S_IRWXU)
+        self.fanin, self.ring = pd.cases({"fake": self.drv})
+
+    def tearDown(self):
+        os.environ.pop("FAKE_MODE", None)
+        self.tmp.cleanup()
+
+    def rep(self, case, mode="ok", n=1000):
+        os.environ["FAKE_MODE"] = mode
+        return pd.run_rep(case, n, 30)
+
+    def test_case_names(self):
+        self.assertEqual(self.fanin.name, "peer/fake/fanin/P:2/cap:1024")
+        self.assertEqual(self.ring.params, "actors:10")
+
+    def test_run_rep_outcomes(self):
+        r = self.rep(self.fanin)
+        self.assertIsNone(r.error)
+        self.assertEqual(r.seconds, 0.002)
+        self.assertGreater(r.rss_bytes, 0)
+        self.assertIn("sum 1, want 2", self.rep(self.fanin, "fail").error)
+        self.assertIn("0 output line", self.rep(self.fanin, "exit2").error)
+        self.assertIn("1 JSON line was due", self.rep(self.fanin, "garbage").error)
+        self.assertIn("does not match the case", self.rep(self.fanin, "wrongn").error)
+
+    def test_entry_per_item_time(self):
+        e = pj.entry(self.rep(self.fanin), 2, 9, 0)
+        self.assertEqual((e["name"], e["run_name"], e["run_type"]), (self.fanin.name,) * 2 + ("iteration",))
+        self.assertEqual((e["repetition_index"], e["repetitions"], e["iterations"]), (2, 9, 1000))
+        self.assertAlmostEqual(e["real_time"], 2000.0)  # 2 ms / 1000 items, ns: one item per iteration
+        self.assertAlmostEqual(e["items_per_second"], 500000.0)
+        self.assertEqual(e["time_unit"], "ns")
+        self.assertGreater(e["peak_rss_bytes"], 0)
+
+    def test_entry_savina_time_per_run(self):
+        e = pj.entry(self.rep(self.ring), 0, 1, 1)
+        self.assertEqual(e["iterations"], 1)
+        self.assertAlmostEqual(e["real_time"], 2e6)  # one whole run, as mailroom-bench's savina_*
+        self.assertAlmostEqual(e["ns_per_hop"], 2000.0)
+        self.assertAlmostEqual(e["items_per_second"], 500000.0)
+
+    def test_entry_error(self):
+        e = pj.entry(self.rep(self.fanin, "fail"), 0, 3, 0)
+        self.assertTrue(e["error_occurred"])
+        self.assertIn("check failed: sum 1, want 2", e["error_message"])
+        self.assertNotIn("real_time", e)
+
+    def test_calibrate_scales_to_target(self):
+        os.environ["FAKE_MODE"] = "ok"
+        n, bad = pd.calibrate(self.fanin, 0.02, n0=1000)  # fake: 0.002 s at any N
+        self.assertIsNone(bad)
+        self.assertEqual(n, 10000)
+
+    def test_merge_renumbers_and_drops_aggregates(self):
+        def doc(ctx, reps):
+            b = [{"name": "x/real_time", "run_name": "x/real_time", "run_type": "iteration",
+                  "repetition_index": i, "repetitions": reps, "real_time": 1.0} for i in range(reps)]
+            b.append({"name": "x/real_time_median", "run_name": "x/real_time", "run_type": "aggregate",
+                      "aggregate_name": "median"})
+            return {"context": ctx, "benchmarks": b}
+        m = pj.merge([doc({"a": "1"}, 2), doc({"a": "2"}, 3)], {"peer_rounds": "2"})
+        self.assertEqual(m["context"], {"a": "1", "peer_rounds": "2"})
+        self.assertEqual([e["repetition_index"] for e in m["benchmarks"]], [0, 1, 2, 3, 4])
+        self.assertEqual({e["repetitions"] for e in m["benchmarks"]}, {5})
+
+    def test_report_block_pairs_best_mailroom(self):
+        peer = [pj.entry(self.rep(self.fanin), i, 3, 0) for i in range(3)]
+        mbx = [{"name": f"fanin/{m}/P:2/cap:1024/real_time", "run_name": f"fanin/{m}/P:2/cap:1024/real_time",
+                "run_type": "iteration", "repetition_index": i, "repetitions": 3, "family_index": k,
+                "items_per_second": rate * (1 + i / 100)}
+               for k, (m, rate) in enumerate((("mutex", 1e5), ("vyukov", 1e6))) for i in range(3)]
+        path = os.path.join(self.tmp.name, "bench.json")
+        with open(path, "w") as f:
+            json.dump({"context": {"peer_go": "go1.19"}, "benchmarks": mbx + peer}, f)
+        text = block_peers(Ctx(mr.Results(path), os.path.join(self.tmp.name, "REPORT.md")))
+        row = next(line for line in text.splitlines() if line.startswith("| fanin P=2 cap=1024 | fake"))
+        self.assertIn("fanin vyukov", row)       # the best of the two, by median items/s
+        self.assertIn("| 0.495x | no |", row)     # 0.5 M/s against a median of 1.01 M/s, spreads apart
+        self.assertIn("go: go1.19", text)
+        self.assertIn("Go has no unbounded channel", text)  # the differences, from the README
+
+    def test_cli_bad_arguments_exit_2(self):
+        for args in (["bogus"], ["run"], ["run", "--out", "x", "--reps", "0"], ["list", "--filter", "("],
+                     ["test", "rust"], ["build", "--lang", "cobol"]):
+            p = subprocess.run([PY, os.path.join(SCRIPTS, "peers"), "--build-dir", self.tmp.name] + args,
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2, f"{args}: {p.stderr}")
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, f"{args}: {p.stderr}")
+
+
+if __name__ == "__main__":
+    unittest.main()
