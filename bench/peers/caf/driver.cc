@@ -100,7 +100,7 @@ const char usage[] =
         "  actors=<n>    savina_threadring: ring size\n"
         "--list prints every case as `RUNTIME WORKLOAD [key=value ...]`; --version the\n"
         "CAF version and worker counts.\n"
-        "MAILROOM_PEER_CORRUPT=1 makes one fanin producer drop one message, so the\n"
+        "MAILROOM_PEER_CORRUPT=fanin makes one fanin producer drop one message, so the\n"
         "consumer's check fails (proves the check fires).\n";
 
 } // namespace

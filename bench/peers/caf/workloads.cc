@@ -234,7 +234,7 @@ behavior consumer(stateful_actor<consumer_state> *self, actor main, uint64_t p)
 	        }};
 }
 
-// drop: MAILROOM_PEER_CORRUPT=1 loses message q / 2 of producer 0 (still in
+// drop: MAILROOM_PEER_CORRUPT=fanin loses message q / 2 of producer 0 (still in
 // its sum), so the consumer's check must fail.
 behavior producer(event_based_actor *self, actor cons, uint32_t id, uint64_t q, bool drop)
 {
@@ -253,7 +253,7 @@ behavior producer(event_based_actor *self, actor cons, uint32_t id, uint64_t q, 
 peer_result fanin(actor_system &sys, const peer_case &c)
 {
 	const char *corrupt = getenv("MAILROOM_PEER_CORRUPT");
-	bool drop = corrupt && std::string(corrupt) == "1";
+	bool drop = corrupt && std::string(corrupt) == "fanin";
 	rep_env env(sys);
 	actor cons = env.spawn(consumer, env.main(), c.producers);
 	std::vector<actor> ps;

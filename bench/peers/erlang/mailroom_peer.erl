@@ -153,5 +153,5 @@ usage() ->
     "  actors=<n>    savina_threadring: ring size\n"
     "--list prints every case as `RUNTIME WORKLOAD [key=value ...]`; --version the\n"
     "OTP/ERTS versions and scheduler count.\n"
-    "MAILROOM_PEER_CORRUPT=1 makes one fanin producer drop one message, so the\n"
+    "MAILROOM_PEER_CORRUPT=fanin makes one fanin producer drop one message, so the\n"
     "consumer's check fails (proves the check fires).\n".

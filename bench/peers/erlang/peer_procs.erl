@@ -99,7 +99,7 @@ raw_ask(S, X) ->
 %% on_heap, each of its GCs copies the whole backlog (3x slower at P=4).
 fanin(N, P) ->
     Main = self(),
-    Drop = os:getenv("MAILROOM_PEER_CORRUPT") =:= "1",
+    Drop = os:getenv("MAILROOM_PEER_CORRUPT") =:= "fanin",
     C = worker(fun() ->
                        process_flag(message_queue_data, off_heap),
                        consumer(Main, erlang:make_tuple(P, 0), 0, 0, none, P, 0)
@@ -121,7 +121,7 @@ fanin(N, P) ->
                        true -> {ok, fmt("~b producers in order, ~b messages, sum ~b", [P, Count, Sum])}
                    end}.
 
-%% Drop: MAILROOM_PEER_CORRUPT=1 loses message Q div 2 of producer 0 (still
+%% Drop: MAILROOM_PEER_CORRUPT=fanin loses message Q div 2 of producer 0 (still
 %% counted in its sum), so the consumer's check must fail.
 producer(C, Id, Q, Q, _Drop, Sum) -> C ! {pdone, Id, Sum};
 producer(C, Id, Seq, Q, Drop, Sum) ->
