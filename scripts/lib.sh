@@ -23,18 +23,22 @@ apt_install() {
   $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$@"
 }
 
-ensure_packages() {
-  local missing
-  # shellcheck disable=SC2086
-  missing=$(missing_packages $MAILROOM_PACKAGES)
+# ensure_list WHAT PACKAGE...: installs those of the packages that are missing.
+ensure_list() {
+  local what=$1 missing
+  shift
+  missing=$(missing_packages "$@")
   if [ -z "$missing" ]; then
-    say "all required Debian packages are installed"
+    say "all $what Debian packages are installed"
     return 0
   fi
-  say "installing missing Debian packages:$missing"
+  say "installing missing $what Debian packages:$missing"
   # shellcheck disable=SC2086
   apt_install $missing
 }
+
+# shellcheck disable=SC2086
+ensure_packages() { ensure_list required $MAILROOM_PACKAGES; }
 
 # TSan in clang 14 / gcc 12 cannot start when the kernel randomises mmap with
 # more than 30 bits (google/sanitizers#1716, fixed only in LLVM 18). Where
@@ -55,15 +59,8 @@ jobs() { nproc 2>/dev/null || echo 2; }
 # its reason (bench/peers/<lang>/build exits 3), and scripts/peers says so.
 MAILROOM_PEER_PACKAGES="time cargo rustc librust-tokio-dev librust-crossbeam-channel-dev golang-go erlang-base libcaf-dev"
 
+# shellcheck disable=SC2086
 ensure_peer_packages() {
-  local missing
-  # shellcheck disable=SC2086
-  missing=$(missing_packages $MAILROOM_PEER_PACKAGES)
-  if [ -z "$missing" ]; then
-    say "all peer Debian packages are installed"
-    return 0
-  fi
-  say "installing missing peer Debian packages:$missing"
-  # shellcheck disable=SC2086
-  apt_install $missing || say "could not install some of:$missing (the peers needing them will be skipped)"
+  ensure_list peer $MAILROOM_PEER_PACKAGES ||
+    say "could not install some peer packages (the peers needing them will be skipped)"
 }

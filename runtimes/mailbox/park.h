@@ -40,19 +40,19 @@ static inline void mbx_i_park_init(mbx_i_park *p)
 typedef bool (*mbx_i_park_ready_fn)(void *ctx);
 
 /* ---------------------------------------------------------------------------
- * MODEL: verify/model/park.pml models lines 139-159 (waiter, mbx_i_park_wait,
- * the loop after the spin phase) and lines 167-173 (waker, mbx_i_park_wake) of
+ * MODEL: verify/model/park.pml models lines 140-162 (waiter, mbx_i_park_wait,
+ * the loop after the spin phase) and lines 170-176 (waker, mbx_i_park_wake) of
  * this file. Steps, as named in the model and in the comments below:
- *   waiter  W1 s = seq                          (line 140)
- *           W2 armed = 1                        (line 141)  announce
- *           W3 ok = ready(); if ok: [disarm], return (lines 144-152)  re-check
- *           W4 futex_wait(&seq, s)              (line 153)  sleeps only while seq == s
- *           W5 if ready(): [disarm], return     (lines 154-158); else back to W1
+ *   waiter  W1 s = seq                          (line 141)
+ *           W2 armed = 1                        (line 144)  announce
+ *           W3 ok = ready(); if ok: [disarm], return (lines 147-155)  re-check
+ *           W4 futex_wait(&seq, s)              (line 156)  sleeps only while seq == s
+ *           W5 if ready(): [disarm], return     (lines 157-161); else back to W1
  *   waker   P  publish (the caller, seq_cst, before the call)
- *           K1 if armed == 0: return            (line 167)
- *           K2 if xchg(armed, 0) == 0: return   (line 169)  another waker owns it
- *           K3 seq += 1                         (line 172)
- *           K4 futex_wake(&seq, all)            (line 173)
+ *           K1 if armed == 0: return            (line 170)
+ *           K2 if xchg(armed, 0) == 0: return   (line 172)  another waker owns it
+ *           K3 seq += 1                         (line 175)
+ *           K4 futex_wake(&seq, all)            (line 176)
  * Dekker pairing: P and W2 are seq_cst writes, K1 and the re-check W3 are
  * seq_cst reads. In the single total order S either K1 precedes W2, and then
  * P precedes W3: the re-check sees the publication and the waiter does not
