@@ -107,7 +107,7 @@ struct bn_case {
 		uint32_t actors, size; /* savina_* and memory_idle: actors, and one run's size */
 	} savina;
 	struct {
-		uint32_t rate; /* messages per second offered */
+		uint32_t load_pct; /* offered rate: % of the kind's measured peak */
 	} openloop;
 };
 

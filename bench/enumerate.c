@@ -4,6 +4,7 @@
  * scenario/impl/k:v/... (impl: a mailbox name, shared:<backend>, probe);
  * cases that run actors in either mode (fanin_actors, bank, counter, kv, savina_*,
  * memory_idle) name it right after the impl: scenario/impl/mode:<m>/... */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +24,9 @@ typedef struct sweep {
 	         sizeof((uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t)})
 static size_t sweep_len(sweep s, bool full) { return full ? s.all : s.quick; }
 
-/* Quick: the values the brief's quick suite sweeps; full adds the rest. */
-#define FANIN_PRODUCERS SWEEP(3, 1, 2, 8, 4, 16)
+/* Quick: the first quick_n values (fan-in P = 1, 2, 4, 8: the peers of bench/peers
+ * run the same four); full adds the rest. */
+#define FANIN_PRODUCERS SWEEP(4, 1, 2, 4, 8, 16)
 #define BANK_ACCOUNTS SWEEP(3, 2, 64, 1024, 8)
 #define CLIENTS SWEEP(2, 1, 4, 2, 8, 16)
 #define KV_READ_PCT SWEEP(2, 50, 95)
@@ -127,16 +129,13 @@ static void mailbox_cases(emitter *e, bool full)
 				c.idle_wakeup.gap_ns = gaps[g].ns;
 				emit(e, c, "idle_wakeup/%s/spin:%s/gap:%s", o->name, s ? "0" : "default", gaps[g].name);
 			}
-		/* open-loop latency under load at fixed offered rates */
-		static const struct {
-			uint32_t rate;
-			const char *name;
-		} rates[] = {{10000, "10k"}, {100000, "100k"}, {1000000, "1m"}};
-		for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+		/* open-loop latency under load: % of the kind's measured peak */
+		static const uint32_t loads[] = {10, 50, 90};
+		for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
 			bn_case c = base;
 			c.sc = &bn_sc_openloop;
-			c.openloop.rate = rates[i].rate;
-			emit(e, c, "openloop/%s/rate:%s", o->name, rates[i].name);
+			c.openloop.load_pct = loads[i];
+			emit(e, c, "openloop/%s/load:%" PRIu32, o->name, loads[i]);
 		}
 	}
 }

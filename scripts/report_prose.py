@@ -186,17 +186,22 @@ def findings(c):
             out.append(f"{scen}: an actor is fastest in {len(actor_wins)} of {len(won)} configurations"
                        f"{' (' + where + ')' if where else ''}; shared state in {len(won) - len(actor_wins)}.")
     # What spinning costs.
-    pairs = []
-    for m in r.impls("idle_wakeup", "mailbox"):
-        sd, s0 = r.one("idle_wakeup", m, spin="default"), r.one("idle_wakeup", m, spin="0")
-        if sd and s0 and sd.stat("real_time") and s0.stat("real_time") and sd.stat("cpu_util") and s0.stat("cpu_util"):
-            pairs.append((s0.median("real_time") - sd.median("real_time"), m, sd, s0))
-    if pairs:
+    for gp in r.param_values("idle_wakeup", "gap") or [None]:
+        at = {"gap": gp} if gp else {}
+        pairs = []
+        for m in r.impls("idle_wakeup", "mailbox"):
+            sd, s0 = r.one("idle_wakeup", m, spin="default", **at), r.one("idle_wakeup", m, spin="0", **at)
+            if sd and s0 and sd.stat("real_time") and s0.stat("real_time") and sd.stat("cpu_util") \
+                    and s0.stat("cpu_util"):
+                pairs.append((s0.median("real_time") - sd.median("real_time"), m, sd, s0))
+        if not pairs:
+            continue
         gain, m, sd, s0 = max(pairs, key=lambda p: p[0])
         t_d, t_0 = sd.stat("real_time"), s0.stat("real_time")
         verdict = ("spinning shortens the idle wake-up most for" if gain > 0
                    else "spinning shortens no mailbox's idle wake-up; closest is")
-        out.append(f"Idle wake-up, default spin budget vs spin:0: {verdict} {m}, {g(t_d.median)} vs {g(t_0.median)} ns"
+        out.append(f"Idle wake-up{' after gap ' + gp if gp else ''}, default spin budget vs spin:0: {verdict} {m}, "
+                   f"{g(t_d.median)} vs {g(t_0.median)} ns"
                    f"{' (spreads overlap)' if t_d.overlaps(t_0) else ''}, at cpu_util {g(sd.median('cpu_util'))} vs "
                    f"{g(s0.median('cpu_util'))}.")
     f1 = [mr.prefer_uncapped(r.select("fanin", m, P=ps[0])) for m in r.impls("fanin", "mailbox")] if ps else []

@@ -283,15 +283,22 @@ def block_cpu(c):
         out.append(f"fanin and pingpong: {MISSING}.")
     if r.has("idle_wakeup"):
         rows = []
+        gaps = r.param_values("idle_wakeup", "gap") or [None]
         for m in r.impls("idle_wakeup"):
-            sd, s0 = r.one("idle_wakeup", m, spin="default"), r.one("idle_wakeup", m, spin="0")
-            row = [m]
-            for b in (sd, s0):
-                row += [bcell(b, k) for k in ("real_time", "cpu_util")]
-            rows.append(row)
-        out.append("Idle wake-up (consumer parked or spinning when a message arrives), "
-                   "default spin budget vs spin:0 (park at once):\n\n" +
-                   table(["mailbox", "spin:default wake-up ns", "spin:default cpu_util", "spin:0 wake-up ns",
+            for gp in gaps:
+                at = {"gap": gp} if gp else {}
+                sd, s0 = r.one("idle_wakeup", m, spin="default", **at), r.one("idle_wakeup", m, spin="0", **at)
+                if not (sd or s0):
+                    continue
+                row = [m] + ([gp] if gp else [])
+                for b in (sd, s0):
+                    row += [bcell(b, k) for k in ("real_time", "cpu_util")]
+                rows.append(row)
+        out.append("Idle wake-up (the consumer idle for the gap, then a message arrives: a gap inside the spin "
+                   "budget finds it spinning, gap:parked waits until it sleeps), default spin budget vs spin:0 "
+                   "(park at once):\n\n" +
+                   table(["mailbox"] + (["gap"] if gaps != [None] else []) +
+                         ["spin:default wake-up ns", "spin:default cpu_util", "spin:0 wake-up ns",
                           "spin:0 cpu_util"], rows))
     else:
         out.append(f"idle_wakeup: {MISSING}.")

@@ -31,7 +31,7 @@ SAVINA = ("savina_pingpong", "savina_counting", "savina_threadring", "savina_for
           "savina_forkjoin_creation", "savina_chameneos", "savina_big")
 SAVINA_MAILBOXES = ("mutex", "futex_ring", "vyukov")  # what a quick run covers
 # "pooled" is no scenario: it adds the /mode:pool twins of the actor bank/counter/kv cases.
-ALL_SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "bank", "counter", "kv",
+ALL_SCENARIOS = ("pingpong", "fanin", "ask", "burst", "idle_wakeup", "openloop", "bank", "counter", "kv",
                  "limit", "vtable", "supervision", "pooled") + SAVINA + ("memory_idle",)
 POOL_BANK_X = 3.0  # pooled bank is this many times its thread-mode rate in the synthetic file
 
@@ -130,9 +130,18 @@ def _specs(scenarios):
                 out.append(rate(f"burst/{m}/cap:{cap}/real_time", 8e6 * (1 + (cap > 64)), 1.5, 2))
         if "idle_wakeup" in scenarios:
             # Microsecond time unit here, to exercise the scripts' unit conversion.
-            out.append(latency(f"idle_wakeup/{m}/spin:default/real_time", 800.0 if spin else 6000.0, spin,
-                               unit="us"))
-            out.append(latency(f"idle_wakeup/{m}/spin:0/real_time", 6000.0, False, unit="us"))
+            for gap in ("1us", "parked"):
+                out.append(latency(f"idle_wakeup/{m}/spin:default/gap:{gap}/real_time",
+                                   800.0 if spin and gap == "1us" else 6000.0, spin, unit="us"))
+                out.append(latency(f"idle_wakeup/{m}/spin:0/gap:{gap}/real_time", 6000.0, False, unit="us"))
+        if "openloop" in scenarios:
+            peak = 1e9 / lat[m] * 20
+            for load in (10, 50, 90):
+                name, unit, ns, c, lat_ = latency(f"openloop/{m}/load:{load}/real_time", lat[m] * (1 + load / 30), spin)
+                c.update({"peak_per_second": peak, "offered_per_second": peak * load / 100,
+                          "items_per_second": peak * load / 100 * (0.97 if load == 90 else 1.0),
+                          "lat_samples": 5000.0 * load})
+                out.append((name, unit, ns, c, lat_))
         for c in (2, 4):
             if "bank" in scenarios:
                 actor = {"mutex": 0.8e6, "ck_ring": 2.2e6, "ck_fifo": 2.0e6, "futex_ring": 3.0e6,
@@ -348,21 +357,23 @@ class ScriptsTest(unittest.TestCase):
         with open(md, encoding="utf-8") as f:
             text = f.read()
         self.assertIn("Hand-written intro stays.", text)
-        for block in ("provenance", "latency", "fanin", "bank", "counter_kv", "cpu", "supervision", "pooled",
-                      "targets", "findings"):
+        for block in ("provenance", "latency", "openloop", "fanin", "bank", "counter_kv", "cpu", "supervision",
+                      "pooled", "targets", "findings"):
             self.assertIn(f"<!-- BEGIN generated:{block} -->", text)
             self.assertIn(f"<!-- END generated:{block} -->", text)
         # Medians come from the repetitions: the limit probe's median is printed as computed here.
         lim = median_of(self.doc, "limit/probe/spin/real_time", "real_time")
         self.assertIn(f"spin {lim:.0f} [", text)
-        wake = median_of(self.doc, "idle_wakeup/vyukov/spin:0/real_time", "real_time") * 1e3  # us -> ns
-        wake_spin = median_of(self.doc, "idle_wakeup/vyukov/spin:default/real_time", "real_time") * 1e3
-        self.assertIn(f"| vyukov | {wake_spin:.0f} [", text)
+        wake = median_of(self.doc, "idle_wakeup/vyukov/spin:0/gap:1us/real_time", "real_time") * 1e3  # us -> ns
+        wake_spin = median_of(self.doc, "idle_wakeup/vyukov/spin:default/gap:1us/real_time", "real_time") * 1e3
+        self.assertIn(f"| vyukov | 1us | {wake_spin:.0f} [", text)
         self.assertIn(f"| {wake:.0f} [", text)
         self.assertIn("0123456789", text)              # git sha in provenance
         self.assertIn("results/2026-11-22-synth-0123456789/fanin.png", text.replace(os.sep, "/"))
         self.assertRegex(text, r"\| best pingpong pin:diff .*\| (met|missed) \|")
         self.assertNotIn("not in this result file", text)
+        # the open-loop block: the offered rate is the load's share of the measured peak
+        self.assertRegex(text, r"\| vyukov \| 90% \| [0-9.]+ \[[^]]*\] \| [0-9.]+ \[[^]]*\] \| 9[0-9]% \|")
         # --check agrees, prose edits are ignored, a tampered number is caught.
         self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
         with open(md, "w", encoding="utf-8") as f:
