@@ -51,7 +51,10 @@ typedef struct mthread {
 	_Atomic uint32_t go; /* the baton */
 	int id, state;
 	bool yielded;
-	_Atomic uint32_t *fword; /* blocked in a futex wait on this word */
+	_Atomic uint32_t *fword; /* blocked in a futex wait on this word (NULL: joining `join`) */
+	int join;
+	void *(*fn)(void *); /* a thread made by MC_THREAD_CREATE runs fn(arg), else the harness's */
+	void *arg;
 	uint32_t fexp;
 	bool ftimed;
 	int fresult;
@@ -415,13 +418,19 @@ static int stuck(void)
 		}
 	char msg[900];
 	size_t o = 0;
-	for (int i = 0; i < mc.n; i++)
-		if (mc.t[i].state == TS_BLOCKED)
-			o += (size_t)snprintf(msg + o, o < sizeof msg ? sizeof msg - o : 0,
-			                      "%sT%d waits at %s on a word that is %u (it slept expecting %u)", o ? "; " : "", i,
-			                      mc.t[i].site, (unsigned)mem_read(mc.t[i].fword, 4), mc.t[i].fexp);
+	bool futex = false;
+	for (int i = 0; i < mc.n; i++) {
+		mthread *u = &mc.t[i];
+		size_t left = o < sizeof msg ? sizeof msg - o : 0;
+		if (u->state == TS_BLOCKED && u->fword)
+			o += (size_t)snprintf(msg + o, left, "%sT%d waits at %s on a word that is %u (it slept expecting %u)",
+			                      o ? "; " : "", i, u->site, (unsigned)mem_read(u->fword, 4), u->fexp);
+		else if (u->state == TS_BLOCKED)
+			o += (size_t)snprintf(msg + o, left, "%sT%d joins T%d at %s", o ? "; " : "", i, u->join, u->site);
+		futex |= u->state == TS_BLOCKED && u->fword;
+	}
 	if (o)
-		mc_fail("lost-wakeup", "every live thread is blocked in a futex wait and no wake is pending: %s", msg);
+		mc_fail(futex ? "lost-wakeup" : "deadlock", "every live thread is blocked (futex wait, join): %s", msg);
 	return -1;
 }
 
@@ -694,15 +703,83 @@ static void *thread_main(void *arg)
 	mthread *t = arg;
 	me_ = t;
 	baton_wait(t); /* thread start: the scheduler picks who starts */
-	mc.h->thread(mc.ctx, t->id);
+	if (t->fn)
+		t->fn(t->arg);
+	else
+		mc.h->thread(mc.ctx, t->id);
 	t->state = TS_EXITED; /* its buffer stays: flushed when someone looks, or at the end */
+	for (int i = 0; i < mc.n; i++)
+		if (mc.t[i].state == TS_BLOCKED && !mc.t[i].fword && mc.t[i].join == t->id)
+			mc.t[i].state = TS_RUN; /* its joiner */
 	me_ = NULL; /* thread-exit destructors (the node and slot caches) run outside the model */
 	switch_to(t, pick(NULL));
 	return NULL;
 }
 
+static void thread_init(mthread *t, int id)
+{
+	memset(t, 0, sizeof *t);
+	t->id = id;
+	t->state = TS_RUN;
+	t->C[id] = 1;
+}
+
+int mc_hook_thread_create(pthread_t *pt, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
+                          const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		mc_fail("usage", "a thread created outside the model threads at %s", site);
+	if (mc.n == MC_MAX_THREADS)
+		mc_fail("bound", "more than %d threads at %s", MC_MAX_THREADS, site);
+	point(t, site);
+	drain(t); /* clone is a system call */
+	mthread *u = &mc.t[mc.n];
+	thread_init(u, mc.n);
+	vc_join(u->C, t->C); /* the creation happens before the child's first step */
+	u->fn = fn;
+	u->arg = arg;
+	int e = pthread_create(&u->pt, attr, thread_main, u);
+	if (e)
+		return e;
+	*pt = u->pt;
+	if (mc.cfg.search == MC_PCT) { /* a fresh highest priority, swapped with a random thread's */
+		int j = (int)(rnd() % (uint64_t)(mc.n + 1)), hi = 0;
+		for (int i = 0; i < mc.n; i++)
+			hi = mc.prio[i] > hi ? mc.prio[i] : hi;
+		mc.prio[mc.n] = mc.prio[j];
+		mc.prio[j] = hi + 1;
+	}
+	mc.n++;
+	t->C[t->id]++;
+	return 0;
+}
+
+int mc_hook_thread_join(pthread_t pt, const char *site)
+{
+	mthread *t = me_;
+	int k = 0;
+	while (k < mc.n && !pthread_equal(mc.t[k].pt, pt)) /* the real threads are joined after the execution */
+		k++;
+	if (!t || k == mc.n || k == t->id)
+		mc_fail("usage", "a join of a thread the model did not create, or outside the model, at %s", site);
+	point(t, site);
+	if (mc.t[k].state != TS_EXITED) {
+		t->state = TS_BLOCKED;
+		t->fword = NULL;
+		t->join = k;
+		t->ftimed = false;
+		switch_to(t, pick(NULL));
+	}
+	drain(&mc.t[k]); /* its exit and our wake-up are system calls */
+	vc_join(t->C, mc.t[k].C);
+	t->C[t->id]++;
+	return 0;
+}
+
 static void run_one(void)
 {
+	mc.n = mc.h->nthreads; /* MC_THREAD_CREATE adds to them */
 	mc.gen++;
 	mc.steps = 0;
 	mc.pre = 0;
@@ -712,10 +789,7 @@ static void run_one(void)
 	mc.ctx = mc.h->setup();
 	for (int i = 0; i < mc.n; i++) {
 		mthread *t = &mc.t[i];
-		memset(t, 0, sizeof *t);
-		t->id = i;
-		t->state = TS_RUN;
-		t->C[i] = 1;
+		thread_init(t, i);
 		if (pthread_create(&t->pt, NULL, thread_main, t))
 			mc_fail("usage", "pthread_create failed");
 	}
