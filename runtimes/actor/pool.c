@@ -25,21 +25,20 @@
  * sleeping workers and an epoch that every notify bumps. Lines N1..N4 (notify),
  * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
  * verify/model/pool.pml checks; its known-bad variants remove W4, the epoch
- * bump of N1, the token check of W5, and the searching test of N2/N3.
- *  - notify (after queueing a task where another worker could take it):
- *    N1 bump the epoch; N2 return if a worker is searching (it will find the
- *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one
- *    sleeper to searching (CAS, again only if nobody searches); N4 post a
- *    token and futex-wake ONE waiter. So a push to a parked pool wakes
- *    exactly one worker, and none when one is already spinning.
+ * bump of N1, the token check of W5, and the searching test of N2/N3. verify/mc's
+ * pool harnesses model-check this file itself (its atomics go through mc_hooks.h).
+ *  - notify (after queueing a task where another worker could take it): N1 bump the
+ *    epoch; N2 return if a worker is searching (it will find the task: it rescans
+ *    before it parks, W1..W4) or none sleeps; N3 move one sleeper to searching (CAS,
+ *    again only if nobody searches); N4 post a token and futex-wake ONE waiter. So a
+ *    push to a parked pool wakes exactly one worker, and none when one is spinning.
  *  - park: W1 read the epoch; W2 rescan; W3 searching -> sleeping (one RMW);
  *    W4 if the epoch moved between W1 and W3, a notify may have counted on us
  *    searching: wake one sleeper (possibly ourselves) so somebody rescans;
  *    W5 take a token or futex-wait for one.
- *  - B1 entering search / L1 leaving it: the last searcher to leave looks
- *    at the queues again (L2) and, if a task still waits, wakes another
- *    worker, so queued work is not left to one busy worker while others
- *    sleep (a notify that came after L1 sees no searcher and wakes one).
+ *  - B1 entering search / L1 leaving it: the last searcher to leave looks at the
+ *    queues again (L2) and, if a task still waits, wakes another worker, so queued work
+ *    is not left to one busy worker while others sleep (a notify after L1 wakes one).
  * No lost wake-up: a task queued before a notify's N1 is seen by every scan
  * that starts after N1; a worker whose W1..W3 window straddles N1 sees the
  * epoch move (W4); a notify after W3 sees the sleeper and wakes it (N3).
@@ -78,9 +77,8 @@
 #define SLEEPING(s) ((uint32_t)(((s) >> 16) & 0xffff))
 #define EPOCH(s) ((uint32_t)((s) >> 32))
 
-/* One writer per counter (its worker): load + store, no locked RMW; others
- * read them for statistics only (plain C11, not MC_*: the model checker need
- * not interleave at them; steal_next's reads of turns go through MC_LOAD). */
+/* One writer per counter (its worker): load + store, no locked RMW; others read them
+ * for statistics only: plain C11, not MC_* (steal_next's reads of turns are MC_LOAD). */
 #define STAT_INC(c) atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + 1, memory_order_relaxed)
 
 typedef struct lq_slot {

@@ -172,7 +172,7 @@ static void *ph_next_new(void) { return ph_new(&ph_next); }
 
 const mc_harness mc_pool_inject = {"pool_inject",
                                    "pool: 2 workers, 1 task, 2 pushers outside (injection queue, park/wake)",
-                                   2, ph_inject_new, ph_thread, ph_check, ph_free, 2};
+                                   2, ph_inject_new, ph_thread, ph_check, ph_free, 1};
 const mc_harness mc_pool_next = {"pool_next",
                                  "pool: 2 workers, 2 tasks; a handler pushes to the other (next slot), T0 too",
-                                 1, ph_next_new, ph_thread, ph_check, ph_free, 2};
+                                 1, ph_next_new, ph_thread, ph_check, ph_free, 1};

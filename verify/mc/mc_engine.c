@@ -31,12 +31,13 @@
 #include <unistd.h>
 
 #include "mc_engine.h"
+#include "mc_schedule.h"
 #include "mbx_sync.h"
 
 typedef uint32_t vclock[MC_MAX_THREADS];
 
 enum { TS_RUN, TS_BLOCKED, TS_EXITED };
-enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = 1 << 16, MAP_CAP = 1 << 12 };
+enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = MC_MAX_DECISIONS, MAP_CAP = 1 << 12 };
 
 typedef struct sb_entry {
 	volatile void *p;
@@ -97,10 +98,6 @@ static struct {
 	/* decisions: the DFS stack, or the record of a random/replayed run */
 	frame fr[MAX_DECISIONS];
 	int depth, pos;
-	/* replay */
-	char rkind[MAX_DECISIONS];
-	uint8_t rval[MAX_DECISIONS];
-	int rlen;
 	/* PCT */
 	uint64_t rng;
 	int prio[MC_MAX_THREADS];
@@ -183,68 +180,6 @@ static bool mo_release(int mo)
 	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
 }
 
-/* ---- the schedule string ---- */
-
-static const char *mode_name(int m) { return m == MC_TSO ? "tso" : "sc"; }
-
-static void print_schedule(FILE *f)
-{
-	fprintf(f, "mc: schedule: MC1:%s:%s:pb=%d:", mc.h->name, mode_name(mc.cfg.mode), mc.bound);
-	int n = mc.pos; /* the decisions of this execution so far */
-	for (int i = 0; i < n;) {
-		int j = i;
-		while (j < n && mc.fr[j].kind == mc.fr[i].kind &&
-		       mc.fr[j].val[mc.fr[j].choice] == mc.fr[i].val[mc.fr[i].choice])
-			j++;
-		fprintf(f, "%s%c%u", i ? "." : "", mc.fr[i].kind, mc.fr[i].val[mc.fr[i].choice]);
-		if (j - i > 1)
-			fprintf(f, "x%d", j - i);
-		i = j;
-	}
-	fprintf(f, "\n");
-}
-
-int mc_parse_schedule(const char *s, const char **harness, int *mode, int *bound)
-{
-	static char name[64];
-	char mode_s[4];
-	int used = 0;
-	if (sscanf(s, "MC1:%63[^:]:%3[a-z]:pb=%d:%n", name, mode_s, bound, &used) != 3 || !used)
-		return -1;
-	if (strcmp(mode_s, "sc") && strcmp(mode_s, "tso"))
-		return -1;
-	*harness = name;
-	*mode = strcmp(mode_s, "tso") == 0 ? MC_TSO : MC_SC;
-	mc.rlen = 0;
-	for (const char *p = s + used; *p;) {
-		char k = *p++;
-		if (k != 't' && k != 'f')
-			return -1;
-		char *end;
-		unsigned long v = strtoul(p, &end, 10), rep = 1;
-		if (end == p || v >= 256)
-			return -1;
-		p = end;
-		if (*p == 'x') {
-			rep = strtoul(p + 1, &end, 10);
-			if (end == p + 1 || rep == 0)
-				return -1;
-			p = end;
-		}
-		for (unsigned long r = 0; r < rep; r++) {
-			if (mc.rlen >= MAX_DECISIONS)
-				return -1;
-			mc.rkind[mc.rlen] = k;
-			mc.rval[mc.rlen++] = (uint8_t)v;
-		}
-		if (*p == '.')
-			p++;
-		else if (*p)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- failures ---- */
 
 static const char *expect_kind;
@@ -254,8 +189,13 @@ static void report(const char *kind, const char *msg)
 	fflush(stdout);
 	printf("mc: FAIL %s: %s\n", kind, msg);
 	printf("mc: harness %s, mode %s, execution %" PRIu64 ", step %" PRIu64 ", preemption bound %d\n",
-	       mc.h->name, mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
-	print_schedule(stdout);
+	       mc.h->name, mc_mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
+	static mc_decisions d; /* this execution's decisions so far */
+	for (d.n = 0; d.n < mc.pos; d.n++) {
+		d.kind[d.n] = mc.fr[d.n].kind;
+		d.val[d.n] = mc.fr[d.n].val[mc.fr[d.n].choice];
+	}
+	mc_print_schedule(stdout, mc.h->name, mc.cfg.mode, mc.bound, &d);
 	printf("mc: replay with: --replay '<the schedule above>'\n");
 	fflush(stdout);
 }
@@ -288,6 +228,15 @@ static void on_abort(int sig)
 
 static uint64_t rnd(void) { return mbx_mix64(mc.rng++); }
 
+/* PCT: thread i goes below every other (at a change point, or when it yields) */
+static void pct_demote(int i)
+{
+	int lo = mc.prio[i];
+	for (int k = 0; k < mc.n; k++)
+		lo = mc.prio[k] < lo ? mc.prio[k] : lo;
+	mc.prio[i] = lo - 1;
+}
+
 /* Chooses among nopt options (val[i] names option i); costs: bit i set when
  * option i is a preemption; def: the free default. Returns the index. */
 static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int def)
@@ -297,18 +246,18 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 	frame *f = &mc.fr[mc.pos];
 	int choice = def;
 	if (mc.cfg.search == MC_REPLAY) {
-		if (mc.pos >= mc.rlen || mc.rkind[mc.pos] != kind)
+		if (mc.pos >= mc_replay.n || mc_replay.kind[mc.pos] != kind)
 			mc_fail("nondeterminism",
 			        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
 			        "build, or nondeterminism the hooks do not see)",
-			        mc.pos, kind, nopt, mc.pos >= mc.rlen ? "nothing more" : "otherwise");
-		for (choice = 0; choice < nopt && val[choice] != mc.rval[mc.pos]; choice++)
+			        mc.pos, kind, nopt, mc.pos >= mc_replay.n ? "nothing more" : "otherwise");
+		for (choice = 0; choice < nopt && val[choice] != mc_replay.val[mc.pos]; choice++)
 			;
 		if (choice == nopt)
 			mc_fail("nondeterminism",
 			        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
 			        "nondeterminism the hooks do not see)",
-			        mc.pos, kind, mc.rval[mc.pos]);
+			        mc.pos, kind, mc_replay.val[mc.pos]);
 	} else if (mc.cfg.search == MC_DFS && mc.pos < mc.depth) {
 		if (f->kind != kind || f->nopt != nopt || memcmp(f->val, val, (size_t)nopt))
 			mc_fail("nondeterminism", "decision %d differs from the previous run with the same prefix", mc.pos);
@@ -317,14 +266,8 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 		if (kind == 't') {
 			mc.pct_step++;
 			for (int c = 0; c < mc.cfg.pct_depth - 1; c++)
-				if (mc.change[c] == mc.pct_step && costs) { /* costs: the running thread could go on */
-					int cur = val[def];
-					int lo = mc.prio[cur];
-					for (int i = 0; i < mc.n; i++)
-						if (mc.prio[i] < lo)
-							lo = mc.prio[i];
-					mc.prio[cur] = lo - 1; /* demote the running thread */
-				}
+				if (mc.change[c] == mc.pct_step && costs) /* costs: the running thread could go on */
+					pct_demote(val[def]);
 			choice = 0;
 			for (int i = 1; i < nopt; i++)
 				if (mc.prio[val[i]] > mc.prio[val[choice]])
@@ -666,6 +609,8 @@ void mc_hook_yield(const char *site)
 		return;
 	}
 	t->yielded = true; /* ineligible until another thread steps */
+	if (mc.cfg.search == MC_PCT)
+		pct_demote(t->id); /* else two spinners could starve the thread they wait for */
 	point(t, site);
 }
 
@@ -836,8 +781,8 @@ mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
 	if (cfg->search == MC_REPLAY) {
 		mc.bound = cfg->bound;
 		run_one();
-		if (mc.pos != mc.rlen)
-			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc.rlen);
+		if (mc.pos != mc_replay.n)
+			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc_replay.n);
 		r.execs = 1;
 		return r;
 	}
