@@ -336,7 +336,7 @@ static void wake_one(act_pool *p, bool only_if_idle)
 /* After queueing a task another worker may take. */
 static void notify(act_pool *p)
 {
-	uint64_t old = MC_FETCH_ADD(&p->st, EPOCH1, memory_order_seq_cst); /* N1 */
+	uint64_t old = MC_FETCH_ADD(&p->st, MBX_MUTANT(29) ? 0 : EPOCH1, memory_order_seq_cst); /* N1 (mutant 29: no bump) */
 	if (SEARCHING(old) > 0 || SLEEPING(old) == 0 || MBX_MUTANT(14)) /* N2 (mutant 14: never wakes) */
 		return;
 	wake_one(p, true);
@@ -539,7 +539,7 @@ static void *worker_main(void *arg)
 			if (!t) {
 				uint64_t old = MC_FETCH_ADD(&p->st, SLEEP1 - SEARCH1, memory_order_seq_cst); /* W3 */
 				searching = false;
-				if (EPOCH(old) != e0)
+				if (EPOCH(old) != e0 && !MBX_MUTANT(30)) /* mutant 30: no W4 */
 					wake_one(p, false); /* W4 */
 				sleep_for_token(w);     /* (W5 inside) */
 				if (MC_LOAD(&p->stop, memory_order_seq_cst))
