@@ -129,8 +129,8 @@ static void ph_thread(void *ctx, int tid)
 {
 	ph *c = ctx;
 	if (tid == 1) {
-		/* acquire: pairs with T0's release store of the pool */
 		act_pool *p;
+		/* acquire: pairs with T0's release store of the pool */
 		while (!(p = MC_LOAD(&c->ready, memory_order_acquire)))
 			MC_YIELD();
 		ph_push_outside(c, p, 1);
