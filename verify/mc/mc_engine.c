@@ -246,18 +246,7 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 	frame *f = &mc.fr[mc.pos];
 	int choice = def;
 	if (mc.cfg.search == MC_REPLAY) {
-		if (mc.pos >= mc_replay.n || mc_replay.kind[mc.pos] != kind)
-			mc_fail("nondeterminism",
-			        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
-			        "build, or nondeterminism the hooks do not see)",
-			        mc.pos, kind, nopt, mc.pos >= mc_replay.n ? "nothing more" : "otherwise");
-		for (choice = 0; choice < nopt && val[choice] != mc_replay.val[mc.pos]; choice++)
-			;
-		if (choice == nopt)
-			mc_fail("nondeterminism",
-			        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
-			        "nondeterminism the hooks do not see)",
-			        mc.pos, kind, mc_replay.val[mc.pos]);
+		choice = mc_replay_choice(mc.pos, kind, nopt, val);
 	} else if (mc.cfg.search == MC_DFS && mc.pos < mc.depth) {
 		if (f->kind != kind || f->nopt != nopt || memcmp(f->val, val, (size_t)nopt))
 			mc_fail("nondeterminism", "decision %d differs from the previous run with the same prefix", mc.pos);
@@ -365,12 +354,12 @@ static int stuck(void)
 	for (int i = 0; i < mc.n; i++) {
 		mthread *u = &mc.t[i];
 		size_t left = o < sizeof msg ? sizeof msg - o : 0;
+		futex |= u->state == TS_BLOCKED && u->fword;
 		if (u->state == TS_BLOCKED && u->fword)
 			o += (size_t)snprintf(msg + o, left, "%sT%d waits at %s on a word that is %u (it slept expecting %u)",
 			                      o ? "; " : "", i, u->site, (unsigned)mem_read(u->fword, 4), u->fexp);
 		else if (u->state == TS_BLOCKED)
 			o += (size_t)snprintf(msg + o, left, "%sT%d joins T%d at %s", o ? "; " : "", i, u->join, u->site);
-		futex |= u->state == TS_BLOCKED && u->fword;
 	}
 	if (o)
 		mc_fail(futex ? "lost-wakeup" : "deadlock", "every live thread is blocked (futex wait, join): %s", msg);
@@ -773,7 +762,6 @@ mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
 	memset(&mc.fr, 0, sizeof mc.fr);
 	mc.cfg = *cfg;
 	mc.h = h;
-	mc.n = h->nthreads;
 	mc.execs = mc.exec_steps_max = 0;
 	expect_kind = expect;
 	signal(SIGABRT, on_abort);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc.h"
 #include "mc_engine.h"
 #include "mc_schedule.h"
 
@@ -66,4 +67,24 @@ int mc_parse_schedule(const char *s, const char **harness, int *mode, int *bound
 			return -1;
 	}
 	return 0;
+}
+
+/* --replay: the option decision pos takes, as the schedule says (a mismatch
+ * is nondeterminism: a schedule of another build, or something unhooked) */
+int mc_replay_choice(int pos, char kind, int nopt, const uint8_t *val)
+{
+	int choice;
+	if (pos >= mc_replay.n || mc_replay.kind[pos] != kind)
+		mc_fail("nondeterminism",
+		        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
+		        "build, or nondeterminism the hooks do not see)",
+		        pos, kind, nopt, pos >= mc_replay.n ? "nothing more" : "otherwise");
+	for (choice = 0; choice < nopt && val[choice] != mc_replay.val[pos]; choice++)
+		;
+	if (choice == nopt)
+		mc_fail("nondeterminism",
+		        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
+		        "nondeterminism the hooks do not see)",
+		        pos, kind, mc_replay.val[pos]);
+	return choice;
 }

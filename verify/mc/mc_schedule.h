@@ -20,5 +20,7 @@ extern mc_decisions mc_replay;
 
 const char *mc_mode_name(int mode);
 void mc_print_schedule(FILE *f, const char *harness, int mode, int bound, const mc_decisions *d);
+/* --replay: the index among val[0..nopt) that decision pos takes (mc_fail when none fits) */
+int mc_replay_choice(int pos, char kind, int nopt, const uint8_t *val);
 
 #endif
