@@ -25,21 +25,20 @@
  * sleeping workers and an epoch that every notify bumps. Lines N1..N4 (notify),
  * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
  * verify/model/pool.pml checks; its known-bad variants remove W4, the epoch
- * bump of N1, the token check of W5, and the searching test of N2/N3.
- *  - notify (after queueing a task where another worker could take it):
- *    N1 bump the epoch; N2 return if a worker is searching (it will find the
- *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one
- *    sleeper to searching (CAS, again only if nobody searches); N4 post a
- *    token and futex-wake ONE waiter. So a push to a parked pool wakes
- *    exactly one worker, and none when one is already spinning.
+ * bump of N1, the token check of W5, and the searching test of N2/N3. verify/mc's
+ * pool harnesses model-check this file itself (its atomics go through mc_hooks.h).
+ *  - notify (after queueing a task where another worker could take it): N1 bump the
+ *    epoch; N2 return if a worker is searching (it will find the task: it rescans
+ *    before it parks, W1..W4) or none sleeps; N3 move one sleeper to searching (CAS,
+ *    again only if nobody searches); N4 post a token and futex-wake ONE waiter. So a
+ *    push to a parked pool wakes exactly one worker, and none when one is spinning.
  *  - park: W1 read the epoch; W2 rescan; W3 searching -> sleeping (one RMW);
  *    W4 if the epoch moved between W1 and W3, a notify may have counted on us
  *    searching: wake one sleeper (possibly ourselves) so somebody rescans;
  *    W5 take a token or futex-wait for one.
- *  - B1 entering search / L1 leaving it: the last searcher to leave looks
- *    at the queues again (L2) and, if a task still waits, wakes another
- *    worker, so queued work is not left to one busy worker while others
- *    sleep (a notify that came after L1 sees no searcher and wakes one).
+ *  - B1 entering search / L1 leaving it: the last searcher to leave looks at the
+ *    queues again (L2) and, if a task still waits, wakes another worker, so queued work
+ *    is not left to one busy worker while others sleep (a notify after L1 wakes one).
  * No lost wake-up: a task queued before a notify's N1 is seen by every scan
  * that starts after N1; a worker whose W1..W3 window straddles N1 sees the
  * epoch move (W4); a notify after W3 sees the sleeper and wakes it (N3).
@@ -78,8 +77,8 @@
 #define SLEEPING(s) ((uint32_t)(((s) >> 16) & 0xffff))
 #define EPOCH(s) ((uint32_t)((s) >> 32))
 
-/* One writer per counter (its worker): load + store, no locked RMW; others
- * read them for statistics only. */
+/* One writer per counter (its worker): load + store, no locked RMW; others read them
+ * for statistics only: plain C11, not MC_* (steal_next's reads of turns are MC_LOAD). */
 #define STAT_INC(c) atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + 1, memory_order_relaxed)
 
 typedef struct lq_slot {
@@ -154,11 +153,11 @@ static bool lq_push(worker *w, pool_task *t)
 	lq_slot *s = &w->ring[w->tail & (LQ_CAP - 1)];
 	/* acquire: pairs with the release in lq_pop that freed this slot, so
 	 * the consumer's read of s->task happens before our write below */
-	if (atomic_load_explicit(&s->seq, memory_order_acquire) != w->tail)
+	if (MC_LOAD(&s->seq, memory_order_acquire) != w->tail)
 		return false;
 	s->task = t;
 	/* release: publishes s->task (and the task's state) to lq_pop's acquire */
-	atomic_store_explicit(&s->seq, w->tail + 1, memory_order_release);
+	MC_STORE(&s->seq, w->tail + 1, memory_order_release);
 	w->tail++;
 	return true;
 }
@@ -167,25 +166,24 @@ static bool lq_push(worker *w, pool_task *t)
 static pool_task *lq_pop(worker *w)
 {
 	/* relaxed: only a position guess; the slot's seq decides */
-	uint64_t pos = atomic_load_explicit(&w->head, memory_order_relaxed);
+	uint64_t pos = MC_LOAD(&w->head, memory_order_relaxed);
 	for (;;) {
 		lq_slot *s = &w->ring[pos & (LQ_CAP - 1)];
 		/* acquire: pairs with lq_push's release of this position */
-		uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		uint64_t seq = MC_LOAD(&s->seq, memory_order_acquire);
 		int64_t d = (int64_t)(seq - (pos + 1));
 		if (d < 0)
 			return NULL; /* not yet published: empty */
 		if (d > 0) {     /* taken by another consumer: reload */
-			pos = atomic_load_explicit(&w->head, memory_order_relaxed); /* guess again */
+			pos = MC_LOAD(&w->head, memory_order_relaxed); /* guess again */
 			continue;
 		}
 		/* relaxed: the claim only needs atomicity; the data came with the
 		 * acquire above, and the slot stays ours until we free it below */
-		if (atomic_compare_exchange_weak_explicit(&w->head, &pos, pos + 1, memory_order_relaxed,
-		                                          memory_order_relaxed)) {
+		if (MC_CAS_WEAK(&w->head, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed)) {
 			pool_task *t = s->task;
 			/* release: pairs with lq_push's acquire: we are done reading */
-			atomic_store_explicit(&s->seq, pos + LQ_CAP, memory_order_release);
+			MC_STORE(&s->seq, pos + LQ_CAP, memory_order_release);
 			return t;
 		}
 	}
@@ -194,15 +192,15 @@ static pool_task *lq_pop(worker *w)
 /* Anyone: is position head published? (the last searcher's second look) */
 static bool lq_has_work(worker *w)
 {
-	uint64_t pos = atomic_load(&w->head); /* seq_cst: after L1, see pool.c's top */
+	uint64_t pos = MC_LOAD(&w->head, memory_order_seq_cst); /* seq_cst: after L1, see pool.c's top */
 	/* acquire: pairs with lq_push's release of this position */
-	return atomic_load_explicit(&w->ring[pos & (LQ_CAP - 1)].seq, memory_order_acquire) == pos + 1;
+	return MC_LOAD(&w->ring[pos & (LQ_CAP - 1)].seq, memory_order_acquire) == pos + 1;
 }
 
 /* For the last searcher leaving: a task waits in a queue another worker could take it from. */
 static bool work_queued(act_pool *p)
 {
-	if (atomic_load(&p->inj_len) > 0)
+	if (MC_LOAD(&p->inj_len, memory_order_seq_cst) > 0)
 		return true;
 	for (unsigned i = 0; i < p->nworkers; i++)
 		if (lq_has_work(p->w[i]))
@@ -213,7 +211,7 @@ static bool work_queued(act_pool *p)
 /* Owner: approximate (a thief may be mid-claim); enough for "any work?". */
 static bool lq_empty(worker *w)
 {
-	return atomic_load_explicit(&w->head, memory_order_relaxed) == w->tail; /* heuristic only */
+	return MC_LOAD(&w->head, memory_order_relaxed) == w->tail; /* heuristic only */
 }
 
 /* ---- the injection queue ---- */
@@ -221,19 +219,19 @@ static bool lq_empty(worker *w)
 static void inj_link(act_pool *p, pool_task *t)
 {
 	/* relaxed: published by the exchange's release below */
-	atomic_store_explicit(&t->next, NULL, memory_order_relaxed);
+	MC_STORE(&t->next, NULL, memory_order_relaxed);
 	/* acq_rel: release publishes t (its next and the task's state) to the
 	 * consumer, which reaches t through prev->next (acquire, inj_take);
 	 * acquire pairs with the previous pusher's release so its NULL store to
 	 * prev->next is ordered before our store below */
-	pool_task *prev = atomic_exchange_explicit(&p->inj_tail, t, memory_order_acq_rel);
+	pool_task *prev = MC_XCHG(&p->inj_tail, t, memory_order_acq_rel);
 	/* release: pairs with inj_take's acquire loads of next */
-	atomic_store_explicit(&prev->next, t, memory_order_release);
+	MC_STORE(&prev->next, t, memory_order_release);
 }
 
 static void inject(act_pool *p, pool_task *t)
 {
-	atomic_fetch_add(&p->inj_len, 1); /* seq_cst, before the link: read by workers' scans (W2, L2) */
+	MC_FETCH_ADD(&p->inj_len, 1, memory_order_seq_cst); /* before the link: read by workers' scans (W2, L2) */
 	inj_link(p, t);
 	atomic_fetch_add_explicit(&p->injects, 1, memory_order_relaxed); /* statistic */
 }
@@ -244,22 +242,22 @@ static pool_task *inj_take(act_pool *p)
 {
 	pool_task *head = p->inj_head;
 	/* acquire (each load of next here): pairs with inj_link's release store */
-	pool_task *next = atomic_load_explicit(&head->next, memory_order_acquire);
+	pool_task *next = MC_LOAD(&head->next, memory_order_acquire);
 	if (head == &p->inj_stub) {
 		if (!next)
 			return NULL;
 		p->inj_head = head = next;
-		next = atomic_load_explicit(&head->next, memory_order_acquire);
+		next = MC_LOAD(&head->next, memory_order_acquire);
 	}
 	if (next) {
 		p->inj_head = next;
 		return head;
 	}
 	/* acquire: pairs with inj_link's exchange; head is the last node unless a push is in flight */
-	if (head != atomic_load_explicit(&p->inj_tail, memory_order_acquire))
+	if (head != MC_LOAD(&p->inj_tail, memory_order_acquire))
 		return NULL;
 	inj_link(p, &p->inj_stub); /* the stub goes back behind head, so head can leave */
-	next = atomic_load_explicit(&head->next, memory_order_acquire);
+	next = MC_LOAD(&head->next, memory_order_acquire);
 	if (!next)
 		return NULL;
 	p->inj_head = next;
@@ -269,10 +267,10 @@ static pool_task *inj_take(act_pool *p)
 /* The consuming end's token: one exchange, never waited for. */
 static bool inj_lock(act_pool *p)
 {
-	if (atomic_load(&p->inj_len) == 0) /* seq_cst: the scan that W2 relies on */
+	if (MC_LOAD(&p->inj_len, memory_order_seq_cst) == 0) /* seq_cst: the scan that W2 relies on */
 		return false;
 	/* acquire: pairs with inj_unlock's release (the previous holder's inj_head) */
-	return atomic_exchange_explicit(&p->inj_busy, 1, memory_order_acquire) == 0;
+	return MC_XCHG(&p->inj_busy, 1, memory_order_acquire) == 0;
 }
 
 static void notify(act_pool *p);
@@ -282,10 +280,12 @@ static void notify(act_pool *p);
 static void inj_unlock(act_pool *p, unsigned n)
 {
 	if (n)
-		atomic_fetch_sub(&p->inj_len, n); /* seq_cst, as the add in inject */
+		MC_FETCH_SUB(&p->inj_len, n, memory_order_seq_cst); /* seq_cst, as the add in inject */
+	else /* none taken: a push is between its add and its link; our caller comes back at once */
+		MC_BUSY_WAIT();
 	/* release: pairs with inj_lock's acquire exchange */
-	atomic_store_explicit(&p->inj_busy, 0, memory_order_release);
-	if (atomic_load(&p->inj_len) > 0) /* seq_cst: after our sub, in the order of the adds */
+	MC_STORE(&p->inj_busy, 0, memory_order_release);
+	if (MC_LOAD(&p->inj_len, memory_order_seq_cst) > 0) /* seq_cst: after our sub, in the order of the adds */
 		notify(p);
 }
 
@@ -321,14 +321,14 @@ static pool_task *inject_pop(worker *w)
  * only_if_idle, not while a worker searches (N3). */
 static void wake_one(act_pool *p, bool only_if_idle)
 {
-	uint64_t cur = atomic_load(&p->st);
+	uint64_t cur = MC_LOAD(&p->st, memory_order_seq_cst);
 	for (;;) {
 		if (SLEEPING(cur) == 0 || (only_if_idle && SEARCHING(cur) > 0))
 			return;
-		if (atomic_compare_exchange_weak(&p->st, &cur, cur - SLEEP1 + SEARCH1)) /* N3 */
+		if (MC_CAS_WEAK(&p->st, &cur, cur - SLEEP1 + SEARCH1, memory_order_seq_cst, memory_order_seq_cst)) /* N3 */
 			break;
 	}
-	atomic_fetch_add(&p->tokens, 1); /* N4 */
+	MC_FETCH_ADD(&p->tokens, 1, memory_order_seq_cst); /* N4 */
 	mbx_futex_wake(&p->tokens, 1);
 	atomic_fetch_add_explicit(&p->wakes, 1, memory_order_relaxed); /* statistic */
 }
@@ -336,7 +336,7 @@ static void wake_one(act_pool *p, bool only_if_idle)
 /* After queueing a task another worker may take. */
 static void notify(act_pool *p)
 {
-	uint64_t old = atomic_fetch_add(&p->st, EPOCH1); /* N1 */
+	uint64_t old = MC_FETCH_ADD(&p->st, MBX_MUTANT(29) ? 0 : EPOCH1, memory_order_seq_cst); /* N1 (mutant 29: no bump) */
 	if (SEARCHING(old) > 0 || SLEEPING(old) == 0 || MBX_MUTANT(14)) /* N2 (mutant 14: never wakes) */
 		return;
 	wake_one(p, true);
@@ -355,11 +355,11 @@ static void enqueue(act_pool *p, pool_task *t)
 	if (w && w->pool == p) {
 		/* runs right after the current turn, here. relaxed: only we make
 		 * the slot non-NULL, so a NULL stays NULL until our store */
-		pool_task *old = atomic_load_explicit(&w->next, memory_order_relaxed);
+		pool_task *old = MC_LOAD(&w->next, memory_order_relaxed);
 		if (!old) /* release: pairs with a thief's acquire in steal_next */
-			atomic_store_explicit(&w->next, t, memory_order_release);
+			MC_STORE(&w->next, t, memory_order_release);
 		else /* acq_rel: release as the store above; acquire: a thief may have emptied it */
-			old = atomic_exchange_explicit(&w->next, t, memory_order_acq_rel);
+			old = MC_XCHG(&w->next, t, memory_order_acq_rel);
 		if (old)
 			push_local(w, old);
 	} else {
@@ -373,9 +373,9 @@ static void enqueue(act_pool *p, pool_task *t)
  * thread (a thief's CAS would have emptied it: then NULL). */
 static pool_task *next_take(worker *w)
 {
-	if (!atomic_load_explicit(&w->next, memory_order_relaxed))
+	if (!MC_LOAD(&w->next, memory_order_relaxed))
 		return NULL;
-	return atomic_exchange_explicit(&w->next, NULL, memory_order_relaxed);
+	return MC_XCHG(&w->next, NULL, memory_order_relaxed);
 }
 
 /* An idle thief: v's next slot, if v has been in one turn all along a
@@ -383,19 +383,19 @@ static pool_task *next_take(worker *w)
 static pool_task *steal_next(worker *w, worker *v)
 {
 	/* acquire: pairs with enqueue's release store into the slot */
-	pool_task *t = atomic_load_explicit(&v->next, memory_order_acquire);
+	pool_task *t = MC_LOAD(&v->next, memory_order_acquire);
 	if (!t)
 		return NULL;
-	uint64_t turns = atomic_load_explicit(&v->turns, memory_order_relaxed); /* a progress hint */
+	uint64_t turns = MC_LOAD(&v->turns, memory_order_relaxed); /* a progress hint */
 	for (unsigned i = 0; i < NEXT_GRACE; i++) {
 		for (int k = 0; k < 16; k++)
 			mbx_cpu_relax();
-		if (atomic_load_explicit(&v->turns, memory_order_relaxed) != turns) /* v moved on */
+		if (MC_LOAD(&v->turns, memory_order_relaxed) != turns) /* v moved on */
 			return NULL;
 	}
 	/* acquire: pairs with enqueue's release (t's state); the slot holds
 	 * only QUEUED tasks, so whoever empties it runs t */
-	if (!atomic_compare_exchange_strong_explicit(&v->next, &t, NULL, memory_order_acquire, memory_order_relaxed))
+	if (!MC_CAS_STRONG(&v->next, &t, NULL, memory_order_acquire, memory_order_relaxed))
 		return NULL;
 	STAT_INC(w->next_steals);
 	return t;
@@ -444,34 +444,34 @@ static pool_task *find_work(worker *w)
 static void run_task(worker *w, pool_task *t)
 {
 	act_pool *p = w->pool;
-	atomic_store(&t->state, TASK_RUNNING); /* ours since we dequeued it QUEUED */
+	MC_STORE(&t->state, TASK_RUNNING, memory_order_seq_cst); /* ours since we dequeued it QUEUED */
 	for (;;) {
 		STAT_INC(w->turns);
 		pool_turn r = p->ops->turn(t, p->batch);
 		if (r == POOL_TURN_DONE) {
-			atomic_store(&t->state, TASK_DEAD);
-			atomic_fetch_sub(&p->live, 1);
+			MC_STORE(&t->state, TASK_DEAD, memory_order_seq_cst);
+			MC_FETCH_SUB(&p->live, 1, memory_order_seq_cst);
 			p->ops->finished(t); /* may free t */
 			return;
 		}
 		if (r == POOL_TURN_EMPTY) {
 			uint32_t e = TASK_RUNNING;
 			if (MBX_MUTANT(13)) { /* mutant 13: IDLE without the CAS: a NOTIFIED is lost */
-				atomic_store(&t->state, TASK_IDLE);
+				MC_STORE(&t->state, TASK_IDLE, memory_order_seq_cst);
 				return;
 			}
-			if (atomic_compare_exchange_strong(&t->state, &e, TASK_IDLE))
+			if (MC_CAS_STRONG(&t->state, &e, TASK_IDLE, memory_order_seq_cst, memory_order_seq_cst))
 				return; /* a later push finds IDLE and queues it */
 			/* NOTIFIED: a push raced the end of the turn: go on */
 		}
 		/* Work left. Nobody else waits on this worker: another turn at
 		 * once, without the queue round trip. Else to the back. */
-		if (!atomic_load_explicit(&w->next, memory_order_relaxed) && lq_empty(w) && /* heuristic */
-		    atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0) {
-			atomic_store(&t->state, TASK_RUNNING);
+		if (!MC_LOAD(&w->next, memory_order_relaxed) && lq_empty(w) && /* heuristic */
+		    MC_LOAD(&p->inj_len, memory_order_relaxed) == 0) {
+			MC_STORE(&t->state, TASK_RUNNING, memory_order_seq_cst);
 			continue;
 		}
-		atomic_store(&t->state, TASK_QUEUED);
+		MC_STORE(&t->state, TASK_QUEUED, memory_order_seq_cst);
 		push_local(w, t);
 		return;
 	}
@@ -482,13 +482,13 @@ static void sleep_for_token(worker *w)
 	act_pool *p = w->pool;
 	STAT_INC(w->parks);
 	for (;;) {
-		uint32_t t = atomic_load(&p->tokens); /* W5 */
+		uint32_t t = MC_LOAD(&p->tokens, memory_order_seq_cst); /* W5 */
 		if (t > 0) {
-			if (atomic_compare_exchange_weak(&p->tokens, &t, t - 1))
+			if (MC_CAS_WEAK(&p->tokens, &t, t - 1, memory_order_seq_cst, memory_order_seq_cst))
 				return;
 			continue;
 		}
-		if (atomic_load(&p->stop))
+		if (MC_LOAD(&p->stop, memory_order_seq_cst))
 			return;
 		mbx_futex_wait(&p->tokens, 0, -1);
 	}
@@ -520,10 +520,10 @@ static void *worker_main(void *arg)
 	for (;;) {
 		pool_task *t = find_work(w);
 		if (!t) {
-			if (atomic_load(&p->stop))
+			if (MC_LOAD(&p->stop, memory_order_seq_cst))
 				break;
 			if (!searching) {
-				atomic_fetch_add(&p->st, SEARCH1); /* B1 */
+				MC_FETCH_ADD(&p->st, SEARCH1, memory_order_seq_cst); /* B1 */
 				searching = true;
 			}
 			for (unsigned i = 0; i < (unsigned)p->spin && !t; i++) {
@@ -532,24 +532,24 @@ static void *worker_main(void *arg)
 			}
 			uint32_t e0 = 0;
 			if (!t) {
-				e0 = EPOCH(atomic_load(&p->st)); /* W1 */
+				e0 = EPOCH(MC_LOAD(&p->st, memory_order_seq_cst)); /* W1 */
 				MBX_CHAOS();
 				t = find_work(w); /* W2 */
 			}
 			if (!t) {
-				uint64_t old = atomic_fetch_add(&p->st, SLEEP1 - SEARCH1); /* W3 */
+				uint64_t old = MC_FETCH_ADD(&p->st, SLEEP1 - SEARCH1, memory_order_seq_cst); /* W3 */
 				searching = false;
-				if (EPOCH(old) != e0)
+				if (EPOCH(old) != e0 && !MBX_MUTANT(30)) /* mutant 30: no W4 */
 					wake_one(p, false); /* W4 */
 				sleep_for_token(w);     /* (W5 inside) */
-				if (atomic_load(&p->stop))
+				if (MC_LOAD(&p->stop, memory_order_seq_cst))
 					break;
 				searching = true; /* the waker counted us as searching */
 				continue;
 			}
 		}
 		if (searching) {
-			uint64_t old = atomic_fetch_sub(&p->st, SEARCH1); /* L1 */
+			uint64_t old = MC_FETCH_SUB(&p->st, SEARCH1, memory_order_seq_cst); /* L1 */
 			searching = false;
 			if (SEARCHING(old) == 1 && work_queued(p))
 				wake_one(p, true); /* L2 */
@@ -563,29 +563,29 @@ static void *worker_main(void *arg)
 /* ---- the interface to actor.c ---- */
 void pool_i_start(act_pool *p, pool_task *t, bool idle)
 {
-	atomic_fetch_add(&p->live, 1);
-	atomic_store(&t->state, idle ? TASK_IDLE : TASK_QUEUED);
+	MC_FETCH_ADD(&p->live, 1, memory_order_seq_cst);
+	MC_STORE(&t->state, idle ? TASK_IDLE : TASK_QUEUED, memory_order_seq_cst);
 	if (!idle)
 		enqueue(p, t);
 }
 
 bool pool_i_wake(act_pool *p, pool_task *t)
 {
-	uint32_t s = atomic_load(&t->state);
+	uint32_t s = MC_LOAD(&t->state, memory_order_seq_cst);
 	for (;;) {
 		switch (s) {
 		case TASK_IDLE:
-			if (atomic_compare_exchange_weak(&t->state, &s, TASK_QUEUED)) {
+			if (MC_CAS_WEAK(&t->state, &s, TASK_QUEUED, memory_order_seq_cst, memory_order_seq_cst)) {
 				enqueue(p, t);
 				return true;
 			}
 			break;
 		case TASK_RUNNING:
-			if (MBX_MUTANT(12) && atomic_compare_exchange_weak(&t->state, &s, TASK_QUEUED)) {
+			if (MBX_MUTANT(12) && MC_CAS_WEAK(&t->state, &s, TASK_QUEUED, memory_order_seq_cst, memory_order_seq_cst)) {
 				enqueue(p, t); /* mutant 12: a running task queued again: two workers on it */
 				return true;
 			}
-			if (atomic_compare_exchange_weak(&t->state, &s, TASK_NOTIFIED))
+			if (MC_CAS_WEAK(&t->state, &s, TASK_NOTIFIED, memory_order_seq_cst, memory_order_seq_cst))
 				return true;
 			break;
 		case TASK_DEAD:
@@ -607,8 +607,8 @@ static bool take_task(worker *w, pool_task *t)
 	act_pool *p = w->pool;
 	pool_task *mine = t;
 	/* relaxed: our own slot (see next_take) */
-	if (atomic_load_explicit(&w->next, memory_order_relaxed) == t &&
-	    atomic_compare_exchange_strong_explicit(&w->next, &mine, NULL, memory_order_relaxed, memory_order_relaxed))
+	if (MC_LOAD(&w->next, memory_order_relaxed) == t &&
+	    MC_CAS_STRONG(&w->next, &mine, NULL, memory_order_relaxed, memory_order_relaxed))
 		return true;
 	bool moved = false, found = false;
 	for (unsigned i = 0; i < p->nworkers && !found; i++) {
@@ -627,7 +627,7 @@ static bool take_task(worker *w, pool_task *t)
 	}
 	if (!found && inj_lock(p)) { /* the injection queue: at most what it held */
 		unsigned out = 0; /* tasks taken out of the queue (re-linked ones stay counted) */
-		for (uint64_t k = atomic_load(&p->inj_len); k > 0 && !found; k--) { /* seq_cst, as all of inj_len */
+		for (uint64_t k = MC_LOAD(&p->inj_len, memory_order_seq_cst); k > 0 && !found; k--) {
 			pool_task *u = inj_take(p);
 			if (!u)
 				break;
@@ -660,7 +660,7 @@ pool_help pool_i_help(act_pool *p, pool_task *t)
 {
 	worker *w = tls_w;
 	/* seq_cst: QUEUED means some queue holds it (set before the enqueue) */
-	if (!w || w->pool != p || atomic_load(&t->state) != TASK_QUEUED)
+	if (!w || w->pool != p || MC_LOAD(&t->state, memory_order_seq_cst) != TASK_QUEUED)
 		return POOL_HELP_NONE;
 	/* the stack grows down: what is left below this frame */
 	if ((uintptr_t)__builtin_frame_address(0) - w->stack_lo < ACT_POOL_STACK_RESERVE)
@@ -684,11 +684,11 @@ static unsigned nproc(void)
 
 static void stop_workers(act_pool *p, unsigned started)
 {
-	atomic_store(&p->stop, 1);
-	atomic_fetch_add(&p->tokens, p->nworkers);
+	MC_STORE(&p->stop, 1, memory_order_seq_cst);
+	MC_FETCH_ADD(&p->tokens, p->nworkers, memory_order_seq_cst);
 	mbx_futex_wake(&p->tokens, INT32_MAX);
 	for (unsigned i = 0; i < started; i++)
-		pthread_join(p->w[i]->thread, NULL);
+		MC_THREAD_JOIN(p->w[i]->thread, NULL);
 }
 
 static void pool_free(act_pool *p)
@@ -748,7 +748,7 @@ act_pool *pool_i_create(const act_pool_config *cfg, const pool_task_ops *ops)
 	pthread_attr_init(&attr);
 	int se = pthread_attr_setstacksize(&attr, p->stack_bytes);
 	for (unsigned i = 0; i < p->nworkers; i++) {
-		int e = se ? se : pthread_create(&p->w[i]->thread, &attr, worker_main, p->w[i]);
+		int e = se ? se : MC_THREAD_CREATE(&p->w[i]->thread, &attr, worker_main, p->w[i]);
 		if (e) {
 			pthread_attr_destroy(&attr);
 			stop_workers(p, i);
@@ -771,21 +771,21 @@ void act_pool_destroy(act_pool *p)
 	}
 	/* Actors that were stopped may still be finishing their last turn. */
 	int64_t deadline = mbx_deadline_ns(10 * INT64_C(1000000000));
-	while (atomic_load(&p->live) > 0 && mbx_now_ns() < deadline) {
+	while (MC_LOAD(&p->live, memory_order_seq_cst) > 0 && mbx_now_ns() < deadline) {
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
-	int64_t live = atomic_load(&p->live);
+	int64_t live = MC_LOAD(&p->live, memory_order_seq_cst);
 	if (live != 0) {
 		fprintf(stderr, "mailroom: act_pool_destroy: %lld actor(s) still alive after 10 s "
 		                "(stop and join every actor of the pool first)\n", (long long)live);
 		abort();
 	}
 	stop_workers(p, p->nworkers);
-	CHECK_EQ(atomic_load(&p->inj_len), 0);
+	CHECK_EQ(MC_LOAD(&p->inj_len, memory_order_seq_cst), 0);
 	for (unsigned i = 0; i < p->nworkers; i++) {
 		CHECK_EQ(lq_pop(p->w[i]) == NULL, 1);
-		CHECK_EQ(atomic_load(&p->w[i]->next) == NULL, 1);
+		CHECK_EQ(MC_LOAD(&p->w[i]->next, memory_order_seq_cst) == NULL, 1);
 	}
 	pool_free(p);
 }

@@ -1,7 +1,9 @@
 /* mc_hooks.h: the model-checking layer. Every atomic operation, futex call
  * and spin hint of the code the model checker (verify/mc/) runs goes through
  * these macros: park.h, mbx_sync.h's futex helpers, kinds/futex_ring.h,
- * kinds/vyukov.c and the actor layer's reply slot (actor/reply.c).
+ * kinds/vyukov.c and the actor layer's reply slot and pool (actor/reply.c,
+ * actor/pool.c; the pool also starts and joins its workers through
+ * MC_THREAD_CREATE/JOIN, so they are model threads).
  *
  * Normal builds: each macro IS the C11 call (atomic_*_explicit, the futex
  * syscall in mbx_sync.h, pause/sched_yield): the generated code is the same
@@ -17,6 +19,7 @@
 #ifndef MAILROOM_MC_HOOKS_H
 #define MAILROOM_MC_HOOKS_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -36,6 +39,9 @@ int mc_hook_futex_wait(_Atomic uint32_t *p, uint32_t expected, int64_t timeout_n
 void mc_hook_futex_wake(_Atomic uint32_t *p, int n, const char *site);
 void mc_hook_yield(const char *site);
 void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char *site);
+int mc_hook_thread_create(pthread_t *pt, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
+                          const char *site);
+int mc_hook_thread_join(pthread_t pt, const char *site);
 
 #define MC_STR2(x) #x
 #define MC_STR(x) MC_STR2(x)
@@ -59,8 +65,15 @@ void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char
 #define MC_FUTEX_WAKE(p, n) mc_hook_futex_wake((p), (n), MC_SITE)
 #define MC_SPIN_HINT() mc_hook_yield(MC_SITE)
 #define MC_YIELD() mc_hook_yield(MC_SITE)
+/* the caller loops until another thread moves, with no pause of its own:
+ * nothing in normal builds, a yield in the model (CHESS's fairness) */
+#define MC_BUSY_WAIT() mc_hook_yield(MC_SITE)
 #define MC_RD(p) mc_hook_plain((p), sizeof *(p), false, MC_SITE)
 #define MC_WR(p) mc_hook_plain((p), sizeof *(p), true, MC_SITE)
+/* a new model thread (created parked; its start is a scheduling point), and
+ * a join that blocks in the model (the result is not passed: NULL only) */
+#define MC_THREAD_CREATE(pt, attr, fn, arg) mc_hook_thread_create((pt), (attr), (fn), (arg), MC_SITE)
+#define MC_THREAD_JOIN(pt, ret) ((void)(ret), mc_hook_thread_join((pt), MC_SITE))
 
 #else
 
@@ -82,6 +95,9 @@ void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char
 #define MC_SPIN_HINT() ((void)0)
 #endif
 #define MC_YIELD() sched_yield()
+#define MC_BUSY_WAIT() ((void)0)
+#define MC_THREAD_CREATE(pt, attr, fn, arg) pthread_create(pt, attr, fn, arg)
+#define MC_THREAD_JOIN(pt, ret) pthread_join(pt, ret)
 #define MC_RD(p) ((void)0)
 #define MC_WR(p) ((void)0)
 

@@ -31,12 +31,13 @@
 #include <unistd.h>
 
 #include "mc_engine.h"
+#include "mc_schedule.h"
 #include "mbx_sync.h"
 
 typedef uint32_t vclock[MC_MAX_THREADS];
 
 enum { TS_RUN, TS_BLOCKED, TS_EXITED };
-enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = 1 << 16, MAP_CAP = 1 << 12 };
+enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = MC_MAX_DECISIONS, MAP_CAP = 1 << 12 };
 
 typedef struct sb_entry {
 	volatile void *p;
@@ -51,7 +52,10 @@ typedef struct mthread {
 	_Atomic uint32_t go; /* the baton */
 	int id, state;
 	bool yielded;
-	_Atomic uint32_t *fword; /* blocked in a futex wait on this word */
+	_Atomic uint32_t *fword; /* blocked in a futex wait on this word (NULL: joining `join`) */
+	int join;
+	void *(*fn)(void *); /* a thread made by MC_THREAD_CREATE runs fn(arg), else the harness's */
+	void *arg;
 	uint32_t fexp;
 	bool ftimed;
 	int fresult;
@@ -94,10 +98,6 @@ static struct {
 	/* decisions: the DFS stack, or the record of a random/replayed run */
 	frame fr[MAX_DECISIONS];
 	int depth, pos;
-	/* replay */
-	char rkind[MAX_DECISIONS];
-	uint8_t rval[MAX_DECISIONS];
-	int rlen;
 	/* PCT */
 	uint64_t rng;
 	int prio[MC_MAX_THREADS];
@@ -180,68 +180,6 @@ static bool mo_release(int mo)
 	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
 }
 
-/* ---- the schedule string ---- */
-
-static const char *mode_name(int m) { return m == MC_TSO ? "tso" : "sc"; }
-
-static void print_schedule(FILE *f)
-{
-	fprintf(f, "mc: schedule: MC1:%s:%s:pb=%d:", mc.h->name, mode_name(mc.cfg.mode), mc.bound);
-	int n = mc.pos; /* the decisions of this execution so far */
-	for (int i = 0; i < n;) {
-		int j = i;
-		while (j < n && mc.fr[j].kind == mc.fr[i].kind &&
-		       mc.fr[j].val[mc.fr[j].choice] == mc.fr[i].val[mc.fr[i].choice])
-			j++;
-		fprintf(f, "%s%c%u", i ? "." : "", mc.fr[i].kind, mc.fr[i].val[mc.fr[i].choice]);
-		if (j - i > 1)
-			fprintf(f, "x%d", j - i);
-		i = j;
-	}
-	fprintf(f, "\n");
-}
-
-int mc_parse_schedule(const char *s, const char **harness, int *mode, int *bound)
-{
-	static char name[64];
-	char mode_s[4];
-	int used = 0;
-	if (sscanf(s, "MC1:%63[^:]:%3[a-z]:pb=%d:%n", name, mode_s, bound, &used) != 3 || !used)
-		return -1;
-	if (strcmp(mode_s, "sc") && strcmp(mode_s, "tso"))
-		return -1;
-	*harness = name;
-	*mode = strcmp(mode_s, "tso") == 0 ? MC_TSO : MC_SC;
-	mc.rlen = 0;
-	for (const char *p = s + used; *p;) {
-		char k = *p++;
-		if (k != 't' && k != 'f')
-			return -1;
-		char *end;
-		unsigned long v = strtoul(p, &end, 10), rep = 1;
-		if (end == p || v >= 256)
-			return -1;
-		p = end;
-		if (*p == 'x') {
-			rep = strtoul(p + 1, &end, 10);
-			if (end == p + 1 || rep == 0)
-				return -1;
-			p = end;
-		}
-		for (unsigned long r = 0; r < rep; r++) {
-			if (mc.rlen >= MAX_DECISIONS)
-				return -1;
-			mc.rkind[mc.rlen] = k;
-			mc.rval[mc.rlen++] = (uint8_t)v;
-		}
-		if (*p == '.')
-			p++;
-		else if (*p)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- failures ---- */
 
 static const char *expect_kind;
@@ -251,8 +189,13 @@ static void report(const char *kind, const char *msg)
 	fflush(stdout);
 	printf("mc: FAIL %s: %s\n", kind, msg);
 	printf("mc: harness %s, mode %s, execution %" PRIu64 ", step %" PRIu64 ", preemption bound %d\n",
-	       mc.h->name, mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
-	print_schedule(stdout);
+	       mc.h->name, mc_mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
+	static mc_decisions d; /* this execution's decisions so far */
+	for (d.n = 0; d.n < mc.pos; d.n++) {
+		d.kind[d.n] = mc.fr[d.n].kind;
+		d.val[d.n] = mc.fr[d.n].val[mc.fr[d.n].choice];
+	}
+	mc_print_schedule(stdout, mc.h->name, mc.cfg.mode, mc.bound, &d);
 	printf("mc: replay with: --replay '<the schedule above>'\n");
 	fflush(stdout);
 }
@@ -285,6 +228,15 @@ static void on_abort(int sig)
 
 static uint64_t rnd(void) { return mbx_mix64(mc.rng++); }
 
+/* PCT: thread i goes below every other (at a change point, or when it yields) */
+static void pct_demote(int i)
+{
+	int lo = mc.prio[i];
+	for (int k = 0; k < mc.n; k++)
+		lo = mc.prio[k] < lo ? mc.prio[k] : lo;
+	mc.prio[i] = lo - 1;
+}
+
 /* Chooses among nopt options (val[i] names option i); costs: bit i set when
  * option i is a preemption; def: the free default. Returns the index. */
 static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int def)
@@ -294,18 +246,7 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 	frame *f = &mc.fr[mc.pos];
 	int choice = def;
 	if (mc.cfg.search == MC_REPLAY) {
-		if (mc.pos >= mc.rlen || mc.rkind[mc.pos] != kind)
-			mc_fail("nondeterminism",
-			        "replay: decision %d is a '%c' with %d options, the schedule says %s (a schedule of another "
-			        "build, or nondeterminism the hooks do not see)",
-			        mc.pos, kind, nopt, mc.pos >= mc.rlen ? "nothing more" : "otherwise");
-		for (choice = 0; choice < nopt && val[choice] != mc.rval[mc.pos]; choice++)
-			;
-		if (choice == nopt)
-			mc_fail("nondeterminism",
-			        "replay: decision %d: option %c%u is not available (a schedule of another build, or "
-			        "nondeterminism the hooks do not see)",
-			        mc.pos, kind, mc.rval[mc.pos]);
+		choice = mc_replay_choice(mc.pos, kind, nopt, val);
 	} else if (mc.cfg.search == MC_DFS && mc.pos < mc.depth) {
 		if (f->kind != kind || f->nopt != nopt || memcmp(f->val, val, (size_t)nopt))
 			mc_fail("nondeterminism", "decision %d differs from the previous run with the same prefix", mc.pos);
@@ -314,14 +255,8 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 		if (kind == 't') {
 			mc.pct_step++;
 			for (int c = 0; c < mc.cfg.pct_depth - 1; c++)
-				if (mc.change[c] == mc.pct_step && costs) { /* costs: the running thread could go on */
-					int cur = val[def];
-					int lo = mc.prio[cur];
-					for (int i = 0; i < mc.n; i++)
-						if (mc.prio[i] < lo)
-							lo = mc.prio[i];
-					mc.prio[cur] = lo - 1; /* demote the running thread */
-				}
+				if (mc.change[c] == mc.pct_step && costs) /* costs: the running thread could go on */
+					pct_demote(val[def]);
 			choice = 0;
 			for (int i = 1; i < nopt; i++)
 				if (mc.prio[val[i]] > mc.prio[val[choice]])
@@ -415,13 +350,19 @@ static int stuck(void)
 		}
 	char msg[900];
 	size_t o = 0;
-	for (int i = 0; i < mc.n; i++)
-		if (mc.t[i].state == TS_BLOCKED)
-			o += (size_t)snprintf(msg + o, o < sizeof msg ? sizeof msg - o : 0,
-			                      "%sT%d waits at %s on a word that is %u (it slept expecting %u)", o ? "; " : "", i,
-			                      mc.t[i].site, (unsigned)mem_read(mc.t[i].fword, 4), mc.t[i].fexp);
+	bool futex = false;
+	for (int i = 0; i < mc.n; i++) {
+		mthread *u = &mc.t[i];
+		size_t left = o < sizeof msg ? sizeof msg - o : 0;
+		futex |= u->state == TS_BLOCKED && u->fword;
+		if (u->state == TS_BLOCKED && u->fword)
+			o += (size_t)snprintf(msg + o, left, "%sT%d waits at %s on a word that is %u (it slept expecting %u)",
+			                      o ? "; " : "", i, u->site, (unsigned)mem_read(u->fword, 4), u->fexp);
+		else if (u->state == TS_BLOCKED)
+			o += (size_t)snprintf(msg + o, left, "%sT%d joins T%d at %s", o ? "; " : "", i, u->join, u->site);
+	}
 	if (o)
-		mc_fail("lost-wakeup", "every live thread is blocked in a futex wait and no wake is pending: %s", msg);
+		mc_fail(futex ? "lost-wakeup" : "deadlock", "every live thread is blocked (futex wait, join): %s", msg);
 	return -1;
 }
 
@@ -657,6 +598,8 @@ void mc_hook_yield(const char *site)
 		return;
 	}
 	t->yielded = true; /* ineligible until another thread steps */
+	if (mc.cfg.search == MC_PCT)
+		pct_demote(t->id); /* else two spinners could starve the thread they wait for */
 	point(t, site);
 }
 
@@ -694,15 +637,83 @@ static void *thread_main(void *arg)
 	mthread *t = arg;
 	me_ = t;
 	baton_wait(t); /* thread start: the scheduler picks who starts */
-	mc.h->thread(mc.ctx, t->id);
+	if (t->fn)
+		t->fn(t->arg);
+	else
+		mc.h->thread(mc.ctx, t->id);
 	t->state = TS_EXITED; /* its buffer stays: flushed when someone looks, or at the end */
+	for (int i = 0; i < mc.n; i++)
+		if (mc.t[i].state == TS_BLOCKED && !mc.t[i].fword && mc.t[i].join == t->id)
+			mc.t[i].state = TS_RUN; /* its joiner */
 	me_ = NULL; /* thread-exit destructors (the node and slot caches) run outside the model */
 	switch_to(t, pick(NULL));
 	return NULL;
 }
 
+static void thread_init(mthread *t, int id)
+{
+	memset(t, 0, sizeof *t);
+	t->id = id;
+	t->state = TS_RUN;
+	t->C[id] = 1;
+}
+
+int mc_hook_thread_create(pthread_t *pt, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
+                          const char *site)
+{
+	mthread *t = me_;
+	if (!t)
+		mc_fail("usage", "a thread created outside the model threads at %s", site);
+	if (mc.n == MC_MAX_THREADS)
+		mc_fail("bound", "more than %d threads at %s", MC_MAX_THREADS, site);
+	point(t, site);
+	drain(t); /* clone is a system call */
+	mthread *u = &mc.t[mc.n];
+	thread_init(u, mc.n);
+	vc_join(u->C, t->C); /* the creation happens before the child's first step */
+	u->fn = fn;
+	u->arg = arg;
+	int e = pthread_create(&u->pt, attr, thread_main, u);
+	if (e)
+		return e;
+	*pt = u->pt;
+	if (mc.cfg.search == MC_PCT) { /* a fresh highest priority, swapped with a random thread's */
+		int j = (int)(rnd() % (uint64_t)(mc.n + 1)), hi = 0;
+		for (int i = 0; i < mc.n; i++)
+			hi = mc.prio[i] > hi ? mc.prio[i] : hi;
+		mc.prio[mc.n] = mc.prio[j];
+		mc.prio[j] = hi + 1;
+	}
+	mc.n++;
+	t->C[t->id]++;
+	return 0;
+}
+
+int mc_hook_thread_join(pthread_t pt, const char *site)
+{
+	mthread *t = me_;
+	int k = 0;
+	while (k < mc.n && !pthread_equal(mc.t[k].pt, pt)) /* the real threads are joined after the execution */
+		k++;
+	if (!t || k == mc.n || k == t->id)
+		mc_fail("usage", "a join of a thread the model did not create, or outside the model, at %s", site);
+	point(t, site);
+	if (mc.t[k].state != TS_EXITED) {
+		t->state = TS_BLOCKED;
+		t->fword = NULL;
+		t->join = k;
+		t->ftimed = false;
+		switch_to(t, pick(NULL));
+	}
+	drain(&mc.t[k]); /* its exit and our wake-up are system calls */
+	vc_join(t->C, mc.t[k].C);
+	t->C[t->id]++;
+	return 0;
+}
+
 static void run_one(void)
 {
+	mc.n = mc.h->nthreads; /* MC_THREAD_CREATE adds to them */
 	mc.gen++;
 	mc.steps = 0;
 	mc.pre = 0;
@@ -712,10 +723,7 @@ static void run_one(void)
 	mc.ctx = mc.h->setup();
 	for (int i = 0; i < mc.n; i++) {
 		mthread *t = &mc.t[i];
-		memset(t, 0, sizeof *t);
-		t->id = i;
-		t->state = TS_RUN;
-		t->C[i] = 1;
+		thread_init(t, i);
 		if (pthread_create(&t->pt, NULL, thread_main, t))
 			mc_fail("usage", "pthread_create failed");
 	}
@@ -754,7 +762,6 @@ mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
 	memset(&mc.fr, 0, sizeof mc.fr);
 	mc.cfg = *cfg;
 	mc.h = h;
-	mc.n = h->nthreads;
 	mc.execs = mc.exec_steps_max = 0;
 	expect_kind = expect;
 	signal(SIGABRT, on_abort);
@@ -762,8 +769,8 @@ mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
 	if (cfg->search == MC_REPLAY) {
 		mc.bound = cfg->bound;
 		run_one();
-		if (mc.pos != mc.rlen)
-			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc.rlen);
+		if (mc.pos != mc_replay.n)
+			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc_replay.n);
 		r.execs = 1;
 		return r;
 	}

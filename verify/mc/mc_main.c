@@ -1,5 +1,5 @@
 /* mc_main.c: mailroom-mc, the model checker's command line. Runs one harness
- * (litmus.c, harness_mailbox.c) exhaustively within a preemption bound
+ * (litmus.c, harness_*.c) exhaustively within a preemption bound
  * (iterative: bound 0, 1, ... N), then optionally seeded PCT schedules; or
  * replays one schedule string. Exit: 0 pass, 1 a failure (its report and
  * schedule printed), 2 bad arguments. With --expect KIND: 0 iff a failure of
@@ -18,12 +18,13 @@ extern const mc_harness mc_litmus_sb_rel, mc_litmus_sb_sc, mc_litmus_mp_relaxed,
 	mc_litmus_store_order, mc_litmus_ec_rel, mc_litmus_ec_sc;
 extern const mc_harness mc_fr_park, mc_fr_full, mc_fr_close, mc_fr_trypop, mc_vy_park, mc_vy_close, mc_vy_retry;
 extern const mc_harness mc_reply_ask, mc_reply_abandon;
+extern const mc_harness mc_pool_inject, mc_pool_next;
 
-/* litmus.c, harness_mailbox.c, harness_reply.c */
+/* litmus.c, harness_mailbox.c, harness_reply.c, harness_pool.c */
 const mc_harness *const mc_harness_table[] = {
 	&mc_litmus_sb_rel, &mc_litmus_sb_sc, &mc_litmus_mp_relaxed, &mc_litmus_mp_relacq, &mc_litmus_store_order,
 	&mc_litmus_ec_rel, &mc_litmus_ec_sc, &mc_fr_park, &mc_fr_full, &mc_fr_close, &mc_fr_trypop, &mc_vy_park,
-	&mc_vy_close, &mc_vy_retry, &mc_reply_ask, &mc_reply_abandon, NULL,
+	&mc_vy_close, &mc_vy_retry, &mc_reply_ask, &mc_reply_abandon, &mc_pool_inject, &mc_pool_next, NULL,
 };
 
 static void usage(void)
