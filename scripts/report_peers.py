@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""report_peers: REPORT.md's "mailroom against what you would use instead" block, and its plot.
+"""report_peers: REPORT.md's "Compared with established runtimes" block, and its plot.
 Per peer case (peer/<runtime>/<workload>/<params> entries, written by scripts/peers), the best
 mailroom configuration (mailbox x mode, highest median items/s) of the same workload beside it,
 the ratio, and whether the two min-max spreads over repetitions overlap. The semantic differences
