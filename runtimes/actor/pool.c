@@ -24,8 +24,8 @@
  * The pool word `st` packs the number of searching (spinning) workers, of
  * sleeping workers and an epoch that every notify bumps. Lines N1..N4 (notify),
  * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
- * verify/model/pool.pml checks; its known-bad variants remove W4, the epoch
- * bump of N1, the token check of W5, and the searching test of N2/N3.
+ * verify/model/pool.pml checks with the task states, queues and next slot;
+ * its bad variants drop W4, N1's bump, W5's token check, N2/N3's test, etc.
  *  - notify (after queueing a task where another worker could take it):
  *    N1 bump the epoch; N2 return if a worker is searching (it will find the
  *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one

@@ -85,7 +85,7 @@
  * Dropped with the counter-queue model: -DBUG_L2_EPOCH (L2 deciding by the
  * epoch) left work to a busy worker while another slept: a delay, which no
  * property here sees; L2 looks at the queues as pool.c does.
- * Checks (ctest model/pool/*: pan -a -f, NW = 2, LQ = 1, BATCH = 1;
+ * Checks (the ctests model/pool/NAME: pan -a -f, NW = 2, LQ = 1, BATCH = 1;
  * states stored, pan's time on the shared 2-core machine, pan.c -O0):
  *   ok_2t_1m_1send    2 tasks, 1 message, 1 handler send   1.21 M   9 s
  *   ok_2t_2m          2 tasks, 2 messages                   2.37 M  18 s
