@@ -15,7 +15,8 @@
  *             IDLE, a failure (NOTIFIED) goes on; work left and nobody else
  *             waiting: store RUNNING, another turn; else store QUEUED and
  *             push_local; DONE (-DDIE: task 1 stops at its first message):
- *             store DEAD, close, drain the rest as dead letters).
+ *             the turn closes the mailbox and drains it (dead letters),
+ *             then run_task stores DEAD).
  *   queues    per worker a bounded local queue (chan lq[w], LQ slots; full:
  *             inject); the injection queue (inj_len raised, then linked;
  *             inj_lock: inj_len > 0, then the inj_busy exchange; inject_pop
@@ -442,10 +443,10 @@ inline run_task()
 	   od;
 	   i = 0;
 	   if
-	   :: r == DONE ->
-		atomic { state[t] = DEAD; runs[t] = 0 };
-		closed[t] = 1;                          /* finish: close, drain */
+	   :: r == DONE ->                              /* finish: close, drain */
+		closed[t] = 1;
 		atomic { pend = pend - msgs[t]; msgs[t] = 0 };
+		atomic { state[t] = DEAD; runs[t] = 0 };        /* then run_task */
 		break
 	   :: else -> skip
 	   fi;
