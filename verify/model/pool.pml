@@ -91,8 +91,10 @@
  *   ok_2t_1m_1send    2 tasks, 1 message, 1 handler send   1.21 M   9 s
  *   ok_2t_2m          2 tasks, 2 messages                   2.37 M  18 s
  *   ok_1t_2m          1 task, 2 messages (NOTIFIED races)   0.99 M   9 s
- *   ok_dead_1m_2send  -DDIE, 1 message, 2 handler sends     0.33 M   3 s
+ *   ok_dead_1m_2send  -DDIE, 1 message, 2 handler sends     0.33 M   4 s
  *   bad variants: first error within 0.1-0.5 M states, 1-3 s each.
+ * (Times vary 2x with the machine's load; every modelled line is reached by
+ * some pass variant.)
  * 2 tasks x 2 messages x 1 send is 9.8 M states (54 s, 2 GB): too much for
  * CI; 2 producers x 1 message exceeds 2 GB.
  */
