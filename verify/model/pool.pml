@@ -89,6 +89,7 @@
  * Checks (the ctests model/pool/NAME: pan -a -f, NW = 2, LQ = 1, BATCH = 1;
  * states stored, pan's time on the shared 2-core machine, pan.c -O0):
  *   ok_2t_1m_1send    2 tasks, 1 message, 1 handler send   1.21 M   9 s
+ *   ok_2t_1m_1send_injfirst  the same, -DINJECT_FIRST      2.01 M  15 s
  *   ok_2t_2m          2 tasks, 2 messages                   2.37 M  18 s
  *   ok_1t_2m          1 task, 2 messages (NOTIFIED races)   0.99 M   9 s
  *   ok_dead_1m_2send  -DDIE, 1 message, 2 handler sends     0.33 M   4 s
