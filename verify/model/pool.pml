@@ -75,12 +75,13 @@
  *   -DBUG_WAKE_WHILE_SEARCHING N2/N3 ignore the searching count (3) assertion
  *   -DBUG_NOTIFY_NEVER_WAKES   N2 always returns (C mutant 14) (1) acceptance
  *   -DBUG_RUNNING_REQUEUED     a push to a RUNNING task queues it (C mutant
- *                              12): two workers run it       (2) assertion
+ *                              12): it is dequeued while its
+ *                              worker still runs it          (2) assertion
  *   -DBUG_IDLE_WITHOUT_CAS     EMPTY stores IDLE (C mutant 13): a NOTIFIED
  *                              push is lost                   (1) acceptance
  *   -DBUG_NEXT_TAKE_PLAIN      next_take as a load and a store, not an
  *                              exchange: a thief's CAS empties the slot in
- *                              between, both run the task     (2) assertion
+ *                              between: both dequeue it      (2) assertion
  * Not a bug here, so not a variant: the next slot's old occupant pushed
  * without its notify (only a delay: its owner takes it after the turn).
  * Dropped with the counter-queue model: -DBUG_L2_EPOCH (L2 deciding by the
