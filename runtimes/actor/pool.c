@@ -24,14 +24,14 @@
  * The pool word `st` packs the number of searching (spinning) workers, of
  * sleeping workers and an epoch that every notify bumps. Lines N1..N4 (notify),
  * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
- * verify/model/pool.pml checks; its known-bad variants remove W4, the epoch
- * bump of N1, the token check of W5, and the searching test of N2/N3. verify/mc's
- * pool harnesses model-check this file itself (its atomics go through mc_hooks.h).
- *  - notify (after queueing a task where another worker could take it): N1 bump the
- *    epoch; N2 return if a worker is searching (it will find the task: it rescans
- *    before it parks, W1..W4) or none sleeps; N3 move one sleeper to searching (CAS,
- *    again only if nobody searches); N4 post a token and futex-wake ONE waiter. So a
- *    push to a parked pool wakes exactly one worker, and none when one is spinning.
+ * verify/model/pool.pml checks with the task states, queues and next slot (bad
+ * variants drop W4, N1's bump, W5's token check, ...); verify/mc checks this file.
+ *  - notify (after queueing a task where another worker could take it):
+ *    N1 bump the epoch; N2 return if a worker is searching (it will find the
+ *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one
+ *    sleeper to searching (CAS, again only if nobody searches); N4 post a
+ *    token and futex-wake ONE waiter. So a push to a parked pool wakes
+ *    exactly one worker, and none when one is already spinning.
  *  - park: W1 read the epoch; W2 rescan; W3 searching -> sleeping (one RMW);
  *    W4 if the epoch moved between W1 and W3, a notify may have counted on us
  *    searching: wake one sleeper (possibly ourselves) so somebody rescans;

@@ -13,6 +13,11 @@
  * SC is the right model for it. The adaptive spin phase only delays W1.
  *
  * A lost wake-up shows as an invalid end state: somebody asleep for ever.
+ * With -DLIVE_LTL (checked with pan -a -f, weak fairness, as park_tso.pml
+ * is) it is a liveness violation instead: the LTL property `live` (the
+ * consumer takes every message and every producer finishes) fails by an
+ * acceptance cycle (a thread parked for ever is a stutter). The property is
+ * left out of the safety runs: a never claim turns invalid end states off.
  * Known-bad variants (the ctest asserts Spin finds each):
  *   -DBUG_NO_RECHECK        W3 removed: sleep without re-checking
  *   -DBUG_WAKE_CHECK_FIRST  the waker reads `armed` (K1/K2) before it publishes
@@ -35,6 +40,11 @@
 byte tail = 0;                  /* published (P of a push) */
 byte head = 0;                  /* consumed (P of a pop) */
 bit sleeping[NT];
+byte pdone = 0;                 /* producers finished */
+
+#ifdef LIVE_LTL
+ltl live { <> (head == TOTAL && pdone == NPROD) }
+#endif
 
 typedef park { bit armed; byte seq };
 park cpark;                     /* the consumer waits here for "not empty" */
@@ -155,5 +165,8 @@ active [NPROD] proctype producer()
 			park_wait(ppark, me, (tail - head < CAP), 0)
 		fi
 	:: else -> break
-	od
+	od;
+#ifdef LIVE_LTL
+	pdone++                 /* only here: it splits the safety runs' end states */
+#endif
 }
