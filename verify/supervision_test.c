@@ -175,7 +175,7 @@ static const act_behavior worker_b = {"worker", w_handle, NULL, NULL};
 
 static act_child_spec wspec(const mbx_ops *ops, const char *name, wlog *l)
 {
-	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, POOL}};
+	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, POOL}, ACT_CHILD_PERMANENT, 0};
 }
 
 static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy st, const act_child_spec *ch,
