@@ -400,6 +400,7 @@ static void ordered(const mbx_ops *ops, act_sup_strategy stg, uint64_t seed)
 	for (size_t i = 0; i < N; i++)
 		ch[i] = cspec(ops, &in[i], ACT_CHILD_PERMANENT, 0);
 	act_sup_spec sp = sspec(ops, stg, ch, N);
+	sp.backoff_ns = sp.backoff_max_ns = 20 * MS; /* the group waits, held: the backlog queues for the new states */
 	act_sup *s = act_sup_start(&sp);
 	CHECK(s != NULL);
 	size_t k = v_below(&rng, stg == ACT_SUP_REST_FOR_ONE ? N - 1 : N);
@@ -408,6 +409,7 @@ static void ordered(const mbx_ops *ops, act_sup_strategy stg, uint64_t seed)
 		inc_of(act_sup_child(s, i)); /* every first on_start is logged before the crash */
 	atomic_store(&slow_start, 1);
 	send(act_sup_child(s, k), T_CRASH);
+	v_sleep_ms(5);
 	for (uint64_t m = 0; m < backlog; m++)
 		for (size_t i = 0; i < N; i++)
 			send(act_sup_child(s, i), T_WORK);
