@@ -96,7 +96,8 @@ typedef enum act_sup_strategy {
 typedef enum act_sup_event_kind {
 	ACT_SUP_STARTED,   /* a child's first incarnation was spawned */
 	ACT_SUP_CRASHED,   /* a child failed (reason); on the child's thread */
-	ACT_SUP_RESTARTED, /* a child has a fresh state; its next message is next */
+	ACT_SUP_RESTARTED, /* a child has a fresh state; one-for-one: its next message is next; an
+	                    * ordered restart: its on_start ran (emitted in start order by the supervisor) */
 	ACT_SUP_GAVE_UP,   /* restart intensity exceeded: children stopped; child = SIZE_MAX */
 	ACT_SUP_EXITED,    /* a child stopped normally (ACT_STOP); on the child's thread */
 	ACT_SUP_REMOVED,   /* a child left: terminated, or temporary and exited */
@@ -134,7 +135,8 @@ typedef struct act_sup_spec {
 	int64_t period_ns;
 	/* Delay before restarting a failed child: backoff_ns << n, at most
 	 * backoff_max_ns, n = its restarts in a row less than period_ns apart;
-	 * 0 = none. Siblings restarted with it are not delayed. */
+	 * 0 = none. One-for-all / rest-for-one: the group restarted with it
+	 * waits too, held (the ordered restart above). */
 	int64_t backoff_ns, backoff_max_ns;
 	/* Optional hooks, called from child and supervisor threads (so
 	 * thread-safe), never with a runtime lock held. */
