@@ -426,8 +426,15 @@ static _Noreturn void give_up(act_sup *s, act_ctx *ctx, const char *reason)
 static bool wait_hold(act_sup *s, sup_child *c, int want, act_ctx *ctx)
 {
 	int64_t deadline = mbx_now_ns() + shutdown_of(c);
+	/* both pooled: help the child's turns (its worker may be ours); else sleep on the cv */
+	bool pooled = s->spec.options.pool && c->spec.options.pool;
 	for (unsigned i = 0;; i++) {
 		pthread_mutex_lock(&s->mu);
+		if (!pooled && c->hold != want && c->slot == S_LIVE) { /* the hooks broadcast each step */
+			int64_t t = mbx_now_ns() + 1000000; /* and look again each 1 ms: act_i_done, the deadline */
+			struct timespec ts = {t / 1000000000, t % 1000000000};
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		}
 		int hold = c->hold, slot = c->slot;
 		pthread_mutex_unlock(&s->mu);
 		if (hold == want)
@@ -436,7 +443,8 @@ static bool wait_hold(act_sup *s, sup_child *c, int want, act_ctx *ctx)
 			return false;
 		if (mbx_now_ns() >= deadline && abandon(s, c))
 			give_up(s, ctx, "child shutdown timeout");
-		act_i_wait_for(c->ref.a, i);
+		if (pooled)
+			act_i_wait_for(c->ref.a, i);
 	}
 }
 
