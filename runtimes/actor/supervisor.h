@@ -85,7 +85,9 @@ typedef enum act_sup_strategy {
  * fini, so arg must outlive it), its queued messages become dead letters,
  * and it terminates. If it never returns, its thread (thread per actor) or
  * the pool worker running it stays blocked and its state leaks; a pool
- * whose actor never terminates cannot be destroyed. The supervisor never
+ * whose actor never terminates cannot be destroyed, and a pooled child stuck
+ * in a handler holds one worker (on a one-worker pool its pooled supervisor
+ * never runs again to notice). The supervisor never
  * joins, finalises or touches an abandoned child again, releases its
  * handle (hold your own act_retain to join it later), emits
  * ACT_SUP_ABANDONED, and then: terminate answers ACT_ETIMEOUT; an ordered
@@ -114,7 +116,7 @@ typedef struct act_sup_event {
 	size_t child;           /* index in the spec; SIZE_MAX for GAVE_UP */
 	const char *child_name; /* NULL for GAVE_UP */
 	act_ref ref;            /* the child (borrowed: act_retain to keep it) */
-	const char *reason;     /* CRASHED, GAVE_UP; else NULL */
+	const char *reason;     /* CRASHED, GAVE_UP, EXITED ("normal"), ABANDONED; else NULL */
 	uint64_t restarts;      /* this child's restarts so far, this one included */
 	int64_t t_ns;           /* when it happened */
 	int64_t crash_ns;       /* RESTARTED after its own crash: that crash's t_ns; sibling: 0 */
