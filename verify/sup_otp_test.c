@@ -469,8 +469,7 @@ static void t_ordered_one_for_all(const mbx_ops *ops, uint64_t seed) { ordered(o
 static void t_ordered_rest_for_one(const mbx_ops *ops, uint64_t seed) { ordered(ops, ACT_SUP_REST_FOR_ONE, seed); }
 
 /* ---------------------------------------------------------------- driver */
-typedef struct { v_test t; void (*fn)(const mbx_ops *, uint64_t); } test_def;
-static const test_def tests[] = {
+static const v_ops_test tests[] = {
 	{{"restart_types", 60, 0}, t_restart_types},
 	{{"dynamic", 60, 0}, t_dynamic},
 	{{"shutdown_terminate", 60, 0}, t_shutdown_terminate},
@@ -482,13 +481,9 @@ static const test_def tests[] = {
 
 static void run_test(const v_test *t, const v_case *c, uint64_t seed)
 {
-	POOL = v_modes_suite_pool(c);
 	v_watchdog_start(&WD, 20, t->name);
-	((const test_def *)(const void *)t)->fn(c->ops, seed);
+	v_modes_suite_run(t, c, seed, &POOL);
 	v_watchdog_stop(&WD);
-	if (POOL)
-		v_modes_pool_done(v_modes_suite(), POOL);
-	POOL = NULL;
 }
 
 int main(int argc, char **argv)

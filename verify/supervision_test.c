@@ -492,8 +492,7 @@ static void t_backoff(const mbx_ops *ops, uint64_t seed)
 }
 
 /* ---------------------------------------------------------------- driver */
-typedef struct { v_test t; void (*fn)(const mbx_ops *, uint64_t); } test_def;
-static const test_def tests[] = {
+static const v_ops_test tests[] = {
 	{{"every_kth", 60, 0}, t_every_kth},
 	{{"state_reinit", 60, 0}, t_state_reinit},
 	{{"ask_crash", 60, 0}, t_ask_crash},
@@ -506,14 +505,7 @@ static const test_def tests[] = {
 	{{"backoff", 60, 0}, t_backoff},
 };
 
-static void run_test(const v_test *t, const v_case *c, uint64_t seed)
-{
-	POOL = v_modes_suite_pool(c);
-	((const test_def *)(const void *)t)->fn(c->ops, seed);
-	if (POOL)
-		v_modes_pool_done(v_modes_suite(), POOL);
-	POOL = NULL;
-}
+static void run_test(const v_test *t, const v_case *c, uint64_t seed) { v_modes_suite_run(t, c, seed, &POOL); }
 
 int main(int argc, char **argv)
 {

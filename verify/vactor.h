@@ -335,6 +335,20 @@ static inline act_pool *v_modes_suite_pool(const v_case *c)
 {
 	return *(const bool *)c->ctx ? v_modes_pool(v_modes_suite()) : NULL;
 }
+/* A test of such a suite: fn(ops, seed), with *pool (the program's) set to
+ * the case's pool meanwhile (v_modes_suite_run). */
+typedef struct v_ops_test {
+	v_test t;
+	void (*fn)(const mbx_ops *ops, uint64_t seed);
+} v_ops_test;
+static inline void v_modes_suite_run(const v_test *t, const v_case *c, uint64_t seed, act_pool **pool)
+{
+	*pool = v_modes_suite_pool(c);
+	((const v_ops_test *)(const void *)t)->fn(c->ops, seed);
+	if (*pool)
+		v_modes_pool_done(v_modes_suite(), *pool);
+	*pool = NULL;
+}
 static inline int v_modes_suite_main(v_suite *s, int argc, char **argv)
 {
 	s->usage = v_modes_suite_usage;

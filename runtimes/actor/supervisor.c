@@ -225,13 +225,12 @@ static act_i_verdict held_step(sup_child *c, void **state)
 		c->wave = 0;
 		return ACT_I_RESUME;
 	case H_EXIT:
+	case H_DROP: {
+		act_i_verdict v = c->hold == H_EXIT ? ACT_I_GIVE_UP : ACT_I_DROP;
 		c->wave = 0;
 		c->hold = H_NONE;
-		return ACT_I_GIVE_UP;
-	case H_DROP:
-		c->wave = 0;
-		c->hold = H_NONE;
-		return ACT_I_DROP;
+		return v;
+	}
 	}
 	return ACT_I_PENDING;
 }
