@@ -106,7 +106,8 @@ static void one_round(const storm_def *d, const mbx_ops *ops, act_pool *pool, v_
 {
 	act_child_spec ch[NCHILD];
 	for (size_t i = 0; i < NCHILD; i++)
-		ch[i] = (act_child_spec){"c", &child_b, c_init, c_fini, n, {ops, 0, -1, d->children_pooled ? pool : NULL}};
+		ch[i] = (act_child_spec){"c", &child_b, c_init, c_fini, n, {ops, 0, -1, d->children_pooled ? pool : NULL},
+		                         ACT_CHILD_PERMANENT, 0};
 	act_sup_spec sp = {.name = "storm", .strategy = d->strategy, .children = ch, .nchildren = NCHILD,
 	                   .max_restarts = d->stop_midway ? 1000000 : 2 + (uint32_t)v_below(rng, 6),
 	                   .period_ns = 10 * SEC, .options = {ops, 0, -1, pool}};

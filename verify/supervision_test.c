@@ -11,7 +11,6 @@
 
 #include "actor.h"
 #include "check.h"
-#include "cli.h"
 #include "supervisor.h"
 #include "suite.h"
 #include "vactor.h"
@@ -175,7 +174,7 @@ static const act_behavior worker_b = {"worker", w_handle, NULL, NULL};
 
 static act_child_spec wspec(const mbx_ops *ops, const char *name, wlog *l)
 {
-	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, POOL}};
+	return (act_child_spec){name, &worker_b, w_init, w_fini, l, {ops, 0, -1, POOL}, ACT_CHILD_PERMANENT, 0};
 }
 
 static act_sup_spec sspec(const mbx_ops *ops, const char *name, act_sup_strategy st, const act_child_spec *ch,
@@ -493,8 +492,7 @@ static void t_backoff(const mbx_ops *ops, uint64_t seed)
 }
 
 /* ---------------------------------------------------------------- driver */
-typedef struct { v_test t; void (*fn)(const mbx_ops *, uint64_t); } test_def;
-static const test_def tests[] = {
+static const v_ops_test tests[] = {
 	{{"every_kth", 60, 0}, t_every_kth},
 	{{"state_reinit", 60, 0}, t_state_reinit},
 	{{"ask_crash", 60, 0}, t_ask_crash},
@@ -507,39 +505,10 @@ static const test_def tests[] = {
 	{{"backoff", 60, 0}, t_backoff},
 };
 
-static v_modes modes = {.thread = true, .workers = 2};
-static const bool THREAD = false, POOLED = true; /* a case's ctx */
-
-static void run_test(const v_test *t, const v_case *c, uint64_t seed)
-{
-	POOL = *(const bool *)c->ctx ? v_modes_pool(&modes) : NULL;
-	((const test_def *)(const void *)t)->fn(c->ops, seed);
-	if (POOL)
-		v_modes_pool_done(&modes, POOL);
-	POOL = NULL;
-}
-
-static void usage(const v_suite *s, FILE *f)
-{
-	v_suite_default_usage(s, f);
-	v_modes_usage(f, &(v_modes){.workers = 2});
-}
-
-static int own_flag(v_suite *s, int argc, char **argv, int *i)
-{
-	(void)s;
-	return v_modes_flag(&modes, PROG, argc, argv, i);
-}
-
-static void mode_cases(v_suite *s, const char *where, const char *args, const mbx_ops *o)
-{
-	v_modes_case(s, &modes, where, args, o, &THREAD, &POOLED);
-}
-static void cases(v_suite *s) { v_suite_each_mailbox(s, mode_cases); }
+static void run_test(const v_test *t, const v_case *c, uint64_t seed) { v_modes_suite_run(t, c, seed, &POOL); }
 
 int main(int argc, char **argv)
 {
-	v_suite s = {.prog = PROG, .label = "supervision", .test_flag = "--test", V_SUITE_TESTS(tests),
-	             .run = run_test, .usage = usage, .flag = own_flag, .cases = cases};
-	return v_suite_main(&s, argc, argv);
+	v_suite s = {.prog = PROG, .label = "supervision", .test_flag = "--test", V_SUITE_TESTS(tests), .run = run_test};
+	return v_modes_suite_main(&s, argc, argv);
 }

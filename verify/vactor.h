@@ -306,4 +306,55 @@ static inline void v_modes_pool_done(const v_modes *m, act_pool *p)
 	       s.turns, s.steals, s.helps);
 }
 
+/* The glue of a suite whose every test runs over each mailbox once per
+ * selected mode (--mode, --workers, default 2 workers): v_modes_suite_main
+ * sets the suite's usage, flag and cases hooks; a test gets its case's
+ * pool from v_modes_suite_pool (NULL: thread per actor) and hands it back
+ * to v_modes_pool_done(v_modes_suite(), p). */
+static inline v_modes *v_modes_suite(void)
+{
+	static v_modes m = {.thread = true, .workers = 2};
+	return &m;
+}
+static inline void v_modes_suite_usage(const v_suite *s, FILE *f)
+{
+	v_suite_default_usage(s, f);
+	v_modes_usage(f, &(v_modes){.workers = 2});
+}
+static inline int v_modes_suite_flag(v_suite *s, int argc, char **argv, int *i)
+{
+	return v_modes_flag(v_modes_suite(), s->prog, argc, argv, i);
+}
+static inline void v_modes_suite_case(v_suite *s, const char *where, const char *args, const mbx_ops *o)
+{
+	static const bool thread = false, pooled = true; /* a case's ctx */
+	v_modes_case(s, v_modes_suite(), where, args, o, &thread, &pooled);
+}
+static inline void v_modes_suite_cases(v_suite *s) { v_suite_each_mailbox(s, v_modes_suite_case); }
+static inline act_pool *v_modes_suite_pool(const v_case *c)
+{
+	return *(const bool *)c->ctx ? v_modes_pool(v_modes_suite()) : NULL;
+}
+/* A test of such a suite: fn(ops, seed), with *pool (the program's) set to
+ * the case's pool meanwhile (v_modes_suite_run). */
+typedef struct v_ops_test {
+	v_test t;
+	void (*fn)(const mbx_ops *ops, uint64_t seed);
+} v_ops_test;
+static inline void v_modes_suite_run(const v_test *t, const v_case *c, uint64_t seed, act_pool **pool)
+{
+	*pool = v_modes_suite_pool(c);
+	((const v_ops_test *)(const void *)t)->fn(c->ops, seed);
+	if (*pool)
+		v_modes_pool_done(v_modes_suite(), *pool);
+	*pool = NULL;
+}
+static inline int v_modes_suite_main(v_suite *s, int argc, char **argv)
+{
+	s->usage = v_modes_suite_usage;
+	s->flag = v_modes_suite_flag;
+	s->cases = v_modes_suite_cases;
+	return v_suite_main(s, argc, argv);
+}
+
 #endif

@@ -64,6 +64,10 @@ struct act_actor {
 	/* ---- supervision (supervisor.c): NULL / 0 for a plain actor ---- */
 	const act_i_supervision *sup;
 	_Atomic int restart_req; /* act_i_request_restart: restart at the next message boundary */
+	_Atomic int cb;          /* supervised: CB_OUT, CB_IN (a user callback runs), CB_ABANDONED */
+	void (*orphan_fini)(void *state); /* act_i_abandon's fini: read after cb showed CB_ABANDONED */
+	bool abandoned;          /* cut loose by act_i_abandon (the actor's own thread or turn) */
+	bool dropped;            /* no on_stop: the state is not ours to stop (the actor's own) */
 	/* ---- pooled mode: NULL pool = thread per actor ---- */
 	act_pool *pool;
 	pool_task task;
@@ -117,59 +121,122 @@ void act_i_wake(act_actor *a)
 		pool_i_wake(a->pool, &a->task);
 }
 
-/* Supervised only, before each message: a requested restart, and wake-ups.
- * True when msg is a wake-up (skip it). */
-static bool sup_boundary(act_actor *a, const mbx_msg *msg)
+/* ---- shutdown timeout: a supervised actor's user callbacks are bracketed
+ * so that act_i_abandon can cut a stuck one loose ---- */
+enum { CB_OUT = 0, CB_IN = 1, CB_ABANDONED = 2 };
+
+static void cb_enter(act_actor *a)
 {
-	if (atomic_load(&a->restart_req) && atomic_exchange(&a->restart_req, 0)) {
-		/* on_start only on a fresh state (see act_i_supervision): a closing
-		 * supervisor leaves the started one in place */
-		if (a->sup->restart(a->sup->ctx, &a->state) && a->b->on_start) {
-			act_ctx sctx = {a, NULL};
-			a->b->on_start(a->state, &sctx);
-		}
-	}
-	return msg->reply == CTL_WAKE;
+	if (a->sup)
+		atomic_store(&a->cb, CB_IN); /* seq_cst: act_i_abandon's CAS reads it */
 }
 
-/* Supervised crash: report, wait for the verdict. True: restarted (new
- * state, same mailbox), keep handling. */
-static void sup_restarted(act_actor *a)
+/* True when the actor was abandoned during the callback (now or before). */
+static bool cb_leave(act_actor *a)
 {
-	atomic_store(&a->restart_req, 0); /* fresh state already */
-	if (a->b->on_start) {
-		act_ctx sctx = {a, NULL};
-		a->b->on_start(a->state, &sctx);
-	}
-}
-
-/* Pooled: the crash is reported and the actor suspended (true), or the
- * supervisor is closing (false). Thread per actor: waits for the verdict. */
-static bool sup_crashed(act_actor *a, const mbx_msg *msg, const char *reason)
-{
-	mbx_msg copy = *msg;
-	copy.reply = NULL; /* the ask (if any) is already answered */
-	if (a->pool) {
-		a->suspended = a->sup->report(a->sup->ctx, &copy, reason) == ACT_I_PENDING;
-		return a->suspended;
-	}
-	if (a->sup->failed(a->sup->ctx, &copy, reason, &a->state) != ACT_I_RESTART)
-		return false;
-	sup_restarted(a);
+	/* seq_cst exchange: pairs with act_i_abandon's CAS (and publishes orphan_fini) */
+	if (!a->sup || atomic_exchange(&a->cb, CB_OUT) != CB_ABANDONED)
+		return a->abandoned;
+	a->sup = NULL; /* its supervisor may be gone: never touched again */
+	a->abandoned = a->dropped = true;
+	atomic_store(&a->stop_requested, 1);
+	mbx_close(a->box);
 	return true;
 }
 
+bool act_i_abandon(act_actor *a, void (*fini)(void *state))
+{
+	a->orphan_fini = fini; /* read by the actor only after it saw the CAS below */
+	int w = CB_IN;
+	return atomic_compare_exchange_strong(&a->cb, &w, CB_ABANDONED);
+}
+
+static void run_on_start(act_actor *a)
+{
+	if (a->b->on_start) {
+		act_ctx sctx = {a, NULL};
+		cb_enter(a);
+		a->b->on_start(a->state, &sctx);
+		cb_leave(a);
+	}
+}
+
+static void drop(act_actor *a)
+{
+	a->dropped = true;
+	atomic_store(&a->stop_requested, 1);
+	mbx_close(a->box);
+}
+
+/* A fresh state: on_start, then the supervisor's started() (an ordered
+ * restart holds it until every sibling has started). */
+static act_i_verdict sup_restarted(act_actor *a)
+{
+	atomic_store(&a->restart_req, 0); /* fresh state already */
+	act_i_verdict v;
+	do {
+		run_on_start(a);
+		if (a->abandoned)
+			return ACT_I_DROP;
+		v = a->sup->started(a->sup->ctx, &a->state, !a->pool);
+	} while (v == ACT_I_RESTART);
+	a->suspended = v == ACT_I_PENDING;
+	if (v == ACT_I_DROP)
+		drop(a);
+	if (v == ACT_I_GIVE_UP) {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box);
+	}
+	return v;
+}
+
+/* A requested restart (a sibling's ordered restart), at a boundary. */
+static act_i_verdict sup_request(act_actor *a)
+{
+	if (!atomic_load(&a->restart_req) || !atomic_exchange(&a->restart_req, 0))
+		return ACT_I_KEEP;
+	act_i_verdict v = a->sup->restart(a->sup->ctx, &a->state, !a->pool);
+	if (v == ACT_I_RESTART)
+		return sup_restarted(a);
+	a->suspended = v == ACT_I_PENDING;
+	if (v == ACT_I_DROP)
+		drop(a);
+	return v;
+}
+
+/* Supervised crash (reason) or normal stop (NULL): the supervisor decides.
+ * RESTART/RESUME: keep handling; PENDING: suspended (pooled); GIVE_UP,
+ * DROP: stopping. */
+static act_i_verdict sup_exited(act_actor *a, const mbx_msg *msg, const char *reason)
+{
+	mbx_msg copy = *msg;
+	copy.reply = NULL; /* the ask (if any) is already answered */
+	act_i_verdict v = a->sup->exited(a->sup->ctx, &copy, reason, &a->state, !a->pool);
+	if (v == ACT_I_RESTART)
+		return sup_restarted(a);
+	a->suspended = v == ACT_I_PENDING;
+	if (v == ACT_I_DROP)
+		drop(a);
+	else if (v == ACT_I_GIVE_UP) {
+		atomic_store(&a->stop_requested, 1);
+		mbx_close(a->box);
+	}
+	return v;
+}
+
 /* Pooled and suspended, at the start of a turn: PENDING (stay suspended;
- * *poll: come back soon), RESTART (resumed), GIVE_UP (stopping). */
+ * *poll: come back soon), RESUME/RESTART (take messages), GIVE_UP, DROP. */
 static act_i_verdict sup_resume(act_actor *a, bool *poll)
 {
 	act_i_verdict v = a->sup->verdict(a->sup->ctx, &a->state, poll);
 	if (v == ACT_I_PENDING)
 		return v;
 	a->suspended = false;
-	if (v == ACT_I_RESTART) {
-		sup_restarted(a);
-	} else {
+	if (v == ACT_I_RESTART)
+		return sup_restarted(a);
+	if (v == ACT_I_DROP) {
+		drop(a);
+	} else if (v == ACT_I_GIVE_UP) {
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box);
 	}
@@ -257,6 +324,7 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	struct mbx_reply *outer = tls_pending; /* a pooled worker may run this inside another handler */
 	tls_pending = msg->reply;
 	act_result r; /* no local is written between setjmp and a longjmp (-Wclobbered) */
+	cb_enter(a);
 	if (setjmp(jb) == 0) {
 		r = a->b->handle(a->state, msg, &ctx);
 		if (r == ACT_CRASH)
@@ -264,6 +332,7 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	} else { /* act_panic unwound here; it set tls_panic_reason */
 		r = ACT_CRASH;
 	}
+	bool abandoned = cb_leave(a);
 	/* relaxed, and no locked add: one writer (the actor's own turn or
 	 * thread); readers want a statistic, exact after join */
 	atomic_store_explicit(&a->handled, atomic_load_explicit(&a->handled, memory_order_relaxed) + 1,
@@ -272,7 +341,8 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	 * ask: an asker that got ACT_ECRASHED and sends again must get
 	 * ACT_ESTOPPED, not a dead letter. A supervised crash answers first
 	 * and then waits for the verdict (its mailbox stays open). */
-	bool stop_now = r == ACT_STOP || (r == ACT_CRASH && !a->sup);
+	bool sup_exit = a->sup && r != ACT_CONTINUE; /* the supervisor decides */
+	bool stop_now = r != ACT_CONTINUE && !sup_exit;
 	if (stop_now) {
 		atomic_store(&a->stop_requested, 1);
 		mbx_close(a->box);
@@ -280,11 +350,12 @@ static bool dispatch(act_actor *a, const mbx_msg *msg)
 	if (tls_pending) /* asked, never answered */
 		act_reply_error(msg, r == ACT_CRASH ? ACT_ECRASHED : ACT_ENOREPLY);
 	tls_pending = outer;
-	if (r == ACT_CRASH && !stop_now) {
-		if (sup_crashed(a, msg, tls_panic_reason))
-			return true; /* restarted (or, pooled, suspended until the verdict) */
-		atomic_store(&a->stop_requested, 1);
-		mbx_close(a->box);
+	if (abandoned)
+		return false; /* its supervisor let it go: the queue is dead letters */
+	if (sup_exit) {
+		act_i_verdict v = sup_exited(a, msg, r == ACT_CRASH ? tls_panic_reason : NULL);
+		/* given up after a normal stop: drain gracefully, as ACT_STOP does */
+		return v == ACT_I_GIVE_UP ? r == ACT_STOP : v != ACT_I_DROP;
 	}
 	return r != ACT_CRASH;
 }
@@ -298,9 +369,16 @@ static step_state step(act_actor *a, unsigned max)
 	tls_current = a;
 	step_state st = STEP_RUNNING;
 	for (unsigned i = 0; i < max; i++) {
+		if (a->sup && atomic_load(&a->restart_req)) { /* before the pop: a suspension keeps no message */
+			sup_request(a);
+			if (a->dropped || a->suspended) {
+				st = a->dropped ? STEP_DONE : STEP_SUSPENDED;
+				break;
+			}
+		}
 		mbx_status s = mbx_try_pop(a->box, &msg);
 		if (s == MBX_OK) {
-			if (a->sup && sup_boundary(a, &msg))
+			if (msg.reply == CTL_WAKE)
 				continue;
 			if (!dispatch(a, &msg)) {
 				st = STEP_DONE;
@@ -325,13 +403,18 @@ static step_state step(act_actor *a, unsigned max)
  * and pass the consumer role on (both modes). */
 static void finish(act_actor *a, act_ctx *ctx)
 {
-	if (a->b->on_stop)
+	if (a->b->on_stop && !a->dropped) {
+		cb_enter(a);
 		a->b->on_stop(a->state, ctx);
+		cb_leave(a);
+	}
 	mbx_close(a->box);
 	pthread_mutex_lock(&a->late_mu);
 	mbx_drain(a->box, dead_letter, a); /* after a crash, or pushes that raced close */
 	atomic_store(&a->thread_done, 1);  /* under late_mu: the consumer role passes on */
 	pthread_mutex_unlock(&a->late_mu);
+	if (a->abandoned && a->orphan_fini)
+		a->orphan_fini(a->state); /* written off by its supervisor: the state is ours */
 }
 
 static void *actor_main(void *p)
@@ -339,10 +422,9 @@ static void *actor_main(void *p)
 	act_actor *a = p;
 	act_ctx ctx = {a, NULL};
 	tls_current = a;
-	if (a->b->on_start)
-		a->b->on_start(a->state, &ctx);
+	run_on_start(a);
 	mbx_msg msg;
-	for (;;) {
+	while (!a->dropped) {
 		mbx_status s = mbx_pop(a->box, &msg);
 		if (s == MBX_CLOSED)
 			break;
@@ -351,7 +433,11 @@ static void *actor_main(void *p)
 			dead_letter(&msg, a);
 			break;
 		}
-		if (a->sup && sup_boundary(a, &msg))
+		if (a->sup && (sup_request(a), a->dropped)) {
+			dead_letter(&msg, a);
+			break;
+		}
+		if (msg.reply == CTL_WAKE)
 			continue;
 		if (!dispatch(a, &msg))
 			break;
@@ -376,8 +462,7 @@ static pool_turn actor_turn(pool_task *t, unsigned batch)
 	tls_current = a;
 	if (!a->started) {
 		a->started = true;
-		if (a->b->on_start)
-			a->b->on_start(a->state, &ctx);
+		run_on_start(a);
 	}
 	bool poll = false;
 	act_i_verdict v = a->suspended ? sup_resume(a, &poll) : ACT_I_RESTART;
@@ -390,7 +475,7 @@ static pool_turn actor_turn(pool_task *t, unsigned batch)
 	/* relaxed: our own counter (this turn is its only writer now) */
 	uint64_t before = atomic_load_explicit(&a->handled, memory_order_relaxed);
 	pool_turn r;
-	switch (v == ACT_I_GIVE_UP ? STEP_DONE : step(a, batch)) { /* given up: queued ones are dead letters */
+	switch (v == ACT_I_GIVE_UP || a->dropped ? STEP_DONE : step(a, batch)) { /* given up: queued ones are dead letters */
 	case STEP_IDLE:
 	case STEP_SUSPENDED:
 		r = POOL_TURN_EMPTY;
@@ -657,6 +742,33 @@ int act_join(act_ref r)
 			mbx_futex_wait(&r.a->done_word, DONE_JOINER, -1);
 	}
 	return ACT_OK;
+}
+
+void act_i_wait_for(act_actor *a, unsigned i)
+{
+	if (wait_a_little(a, i < 64 ? i : 64, 50000) == ACT_EDEPTH) { /* cannot help: nap */
+		struct timespec ts = {0, 50000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+bool act_i_done(act_actor *a)
+{
+	/* seq_cst loads: pair with actor_finished's exchange / finish's store */
+	return a->pool ? atomic_load(&a->done_word) == DONE_DONE : atomic_load(&a->thread_done);
+}
+
+int act_i_join_until(act_ref r, int64_t deadline)
+{
+	for (unsigned i = 0;; i++) {
+		if (act_i_done(r.a)) {
+			int e = act_join(r); /* at once, or the thread's last few instructions */
+			return e == ACT_EALREADY ? ACT_OK : e;
+		}
+		if (mbx_now_ns() >= deadline)
+			return ACT_ETIMEOUT;
+		act_i_wait_for(r.a, i);
+	}
 }
 
 act_stats act_get_stats(act_ref r)
