@@ -99,7 +99,6 @@ struct bn_case {
 	} vtable;
 	struct {
 		uint32_t crash_every; /* crash-laden stream: the child crashes on every k-th message */
-		int strategy;         /* restart: an act_sup_strategy (the crashing child is the first of 3) */
 	} supervision;
 	struct {
 		int slot; /* BN_SLOT_* */

@@ -325,12 +325,6 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	for (size_t k = 0; mbx_table[k]; k++) { /* supervision: restart latency, crash-laden stream */
 		const mbx_ops *o = mbx_table[k];
 		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o}, "supervision/%s/restart", o->name);
-		static const char *const strategy[] = {"one_for_one", "one_for_all", "rest_for_one"};
-		for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++) /* every strategy, both modes */
-			for (int st = 0; st < 3; st++)
-				if (m == BN_MODE_POOL || st > 0) /* thread, one_for_one: the plain name above */
-					emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o, .mode = m, .supervision.strategy = st},
-					     "supervision/%s/restart/mode:%s/strategy:%s", o->name, mode_name[m], strategy[st]);
 		for (uint32_t k = 1000; k <= 10000; k *= 10)
 			emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .supervision.crash_every = k},
 			     "supervision/%s/crash_every:%u", o->name, (unsigned)k);

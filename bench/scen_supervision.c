@@ -1,10 +1,6 @@
 /* scen_supervision.c: what supervision costs, per mailbox kind.
  *   supervision/<mbx>/restart: time from a child's crash to the restarted
- *     child handling the next message (manual time; percentiles), thread
- *     per actor, one-for-one; .../restart/mode:<m>/strategy:<s>: the same
- *     in either mode under each strategy, the crashing child first of three
- *     (one-for-all and rest-for-one restart all three, in order, before it
- *     takes its next message).
+ *     child handling the next message (manual time; percentiles).
  *   supervision/<mbx>/crash_every:<k>: throughput of a stream of messages
  *     to a supervised child that crashes on every k-th one.
  * Both check exact counts (restarts, handled, dead letters) after the run. */
@@ -57,8 +53,6 @@ static const act_behavior sv_behavior = {.name = "sv_child", .handle = sv_handle
 static void sv_observe(void *p, const act_sup_event *ev)
 {
 	sv_ctx *x = p;
-	if (ev->child != 0)
-		return; /* siblings (ordered strategies): their restarts are not counted */
 	if (ev->kind == ACT_SUP_CRASHED)
 		atomic_store(&x->last_crash, ev->t_ns);
 	else if (ev->kind == ACT_SUP_RESTARTED)
@@ -75,17 +69,13 @@ static void sv_dead(void *p, const act_sup_event *crash, const mbx_msg *msg)
 static void sv_setup(bn_run *r)
 {
 	sv_ctx *x = r->ctx;
-	act_sup_strategy st = (act_sup_strategy)r->c->supervision.strategy;
-	size_t n = st == ACT_SUP_ONE_FOR_ONE ? 1 : 3;
-	r->threads += r->pool ? 0 : (uint32_t)n + 1; /* the children and the supervisor, thread per actor */
-	act_child_spec ch[3];
-	for (size_t i = 0; i < n; i++) /* siblings share the context: they get no messages */
-		ch[i] = (act_child_spec){.name = "child", .behavior = &sv_behavior, .init = sv_init, .arg = x,
-		                         .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool}};
-	act_sup_spec spec = {.name = "bench", .strategy = st, .children = ch,
-	                     .nchildren = n, .max_restarts = 1000, .period_ns = 1000, /* never reached: <= 1000 restarts per us */
+	r->threads = 3; /* client, child, supervisor */
+	act_child_spec child = {.name = "child", .behavior = &sv_behavior, .init = sv_init, .arg = x,
+	                        .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1}};
+	act_sup_spec spec = {.name = "bench", .strategy = ACT_SUP_ONE_FOR_ONE, .children = &child,
+	                     .nchildren = 1, .max_restarts = 1000, .period_ns = 1000, /* never reached: <= 1000 restarts per us */
 	                     .observer = sv_observe, .dead_letter = sv_dead, .hook_ctx = x,
-	                     .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool}};
+	                     .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1}};
 	x->sup = act_sup_start(&spec);
 	if (!x->sup) {
 		bn_fail(r, "act_sup_start: %s", strerror(errno));
