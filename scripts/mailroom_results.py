@@ -3,6 +3,7 @@ scripts/plot and scripts/report. Parses run names (scenario/impl/k:v.../real_tim
 per-repetition entries and gives median and min-max over repetitions; never reads console text."""
 
 import argparse
+import datetime
 import glob
 import json
 import math
@@ -100,8 +101,16 @@ class Bench:
     def __init__(self, run_name):
         self.run_name = run_name
         parts = run_name.split("/")
+        added = []
         while len(parts) > 1 and (parts[-1] in GB_SUFFIXES or parts[-1].startswith(GB_ADDED_PREFIXES)):
-            parts.pop()
+            added.insert(0, parts.pop())
+        # The case without what Google Benchmark appends (how it was timed, repetitions): the
+        # same case in two result sets has one case even when its timing changed. timing: which
+        # clock its real time (and rates) come from: the benchmark's own (manual_time, the timed
+        # region ends when the work is done) or Google Benchmark's loop (real_time).
+        # process_time only changes cpu_time (all threads' CPU), so it is not part of it.
+        self.case = "/".join(parts)
+        self.timing = "manual_time" if "manual_time" in added else "real_time"
         self.scenario = parts[0]
         self.impl = parts[1] if len(parts) > 1 else ""
         self.params = {}
@@ -206,6 +215,27 @@ def add_context(path, **values):
     doc.setdefault("context", {}).update({k: str(v) for k, v in values.items()})
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2)
+
+
+def untimed_name(name):
+    """A benchmark name without the parts naming its clock (GB_SUFFIXES), e.g. 'a/b/x:1/process_time/
+    manual_time' -> 'a/b/x:1': the key that pairs one case across result sets whose timing differs."""
+    return "/".join(p for p in name.split("/") if p not in GB_SUFFIXES)
+
+
+def untime_doc(doc):
+    """Rename every entry of a loaded document to untimed_name (aggregates keep their '_median'
+    tail); returns how many entries changed."""
+    changed = 0
+    for e in doc["benchmarks"]:
+        if not isinstance(e, dict) or not isinstance(e.get("run_name"), str):
+            continue
+        run, name = e["run_name"], e.get("name", e["run_name"])
+        new_run = untimed_name(run)
+        e["name"] = new_run + name[len(run):] if name.startswith(run) else untimed_name(name)
+        changed += new_run != run
+        e["run_name"] = new_run
+    return changed
 
 
 def load_doc(path):
@@ -408,18 +438,37 @@ def available_plots(res):
     return out
 
 
-def newest_json(root=REPO_ROOT):
-    """results/*/bench.json with the latest YYYY-MM-DD prefix (then latest mtime; folders not
-    named by date come last), or None. The date prefix matters: a fresh clone's mtimes do not."""
-    cands = glob.glob(os.path.join(root, "results", "*", "bench.json"))
-    if not cands:
+def run_started(path):
+    """The run's start (context.date of a bench.json) as a sortable UTC datetime, or None."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            date = json.load(f).get("context", {}).get("date")
+        t = datetime.datetime.fromisoformat(date)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
+    return t.astimezone(datetime.timezone.utc) if t.tzinfo else t.replace(tzinfo=datetime.timezone.utc)
 
-    def key(p):
-        name = os.path.basename(os.path.dirname(p))
-        dated = re.match(r"\d{4}-\d{2}-\d{2}", name) is not None
-        return (dated, name[:10] if dated else "", os.path.getmtime(p), p)
-    return max(cands, key=key)
+
+def set_order_key(path):
+    """Sort key putting result sets (results/*/bench.json) oldest first: folders not named by date
+    (scratch runs) before those that are, then by the folder's YYYY-MM-DD prefix, then by when the
+    run started (context.date), then by path. Two sets of one day must not fall back on their
+    names (a git hash orders nothing) or on mtimes (a fresh clone's are all alike)."""
+    name = os.path.basename(os.path.dirname(path))
+    dated = re.match(r"\d{4}-\d{2}-\d{2}", name) is not None
+    started = run_started(path) or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    return (dated, name[:10] if dated else "", started, path)
+
+
+def result_sets(root=REPO_ROOT):
+    """results/*/bench.json, oldest first (set_order_key)."""
+    return sorted(glob.glob(os.path.join(root, "results", "*", "bench.json")), key=set_order_key)
+
+
+def newest_json(root=REPO_ROOT):
+    """The newest results/*/bench.json (set_order_key), or None."""
+    sets = result_sets(root)
+    return sets[-1] if sets else None
 
 
 def resolve_json(prog, arg):

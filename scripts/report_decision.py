@@ -5,7 +5,6 @@ line derived from those figures by the rules below. `orderings`: the same figure
 every result set under results/, side by side where they disagree. `peers`: the comparison with
 established runtimes (scripts/report_peers.py when it is there)."""
 
-import glob
 import math
 import os
 
@@ -196,14 +195,14 @@ def block_decision(c):
 
 # --- orderings across result sets -------------------------------------------------------------
 def sibling_sets(res):
-    """The result sets beside this one (results/*/bench.json, by name), this one included; only
-    when the JSON sits in a folder under one named 'results'."""
+    """The result sets beside this one (results/*/bench.json, oldest first by mr.set_order_key),
+    this one included; only when the JSON sits in a folder under one named 'results'."""
     here = os.path.dirname(os.path.abspath(res.path))
     parent = os.path.dirname(here)
     if os.path.basename(parent) != "results":
         return [res]
     out = []
-    for p in sorted(glob.glob(os.path.join(parent, "*", "bench.json"))):
+    for p in mr.result_sets(os.path.dirname(parent)):
         if os.path.abspath(p) == os.path.abspath(res.path):
             out.append(res)
             continue
@@ -244,7 +243,15 @@ def block_orderings(c):
     rows, n_flip, n_win, n_firm = [], 0, 0, 0
     for key, head, _, _, _ in FIGURES:
         per = [o[key] for _, o in orders]
-        pairs = {p for i, a in enumerate(per) for b in per[i + 1:] for p in flips(a, b)}
+        # One entry per pair of mailboxes, whichever sets disagree on it: firm when some two
+        # sets that order it differently are both clear about it.
+        firm_of = {}
+        for i, a in enumerate(per):
+            for b in per[i + 1:]:
+                for x, y, firm in flips(a, b):
+                    k = tuple(sorted((x, y)))
+                    firm_of[k] = firm_of.get(k, False) or firm
+        pairs = {(x, y, firm) for (x, y), firm in firm_of.items()}
         if not pairs:
             continue
         n_flip += 1
@@ -260,8 +267,9 @@ def block_orderings(c):
                 "in all of them; orderings can still change on another machine.")
     return (f"Orderings can change between machines. Result sets compared: {machines}. In {n_flip} of "
             f"{len(FIGURES)} figures the mailboxes' order differs between sets, and in {n_win} of them the "
-            f"best mailbox differs; {n_firm} of the flipped pairs are clear in every set (each median outside "
-            "the other's min–max), the others, marked ≈, sit within run-to-run spread somewhere. Each cell "
+            f"best mailbox differs; {n_firm} of the flipped pairs are clear in two sets that order them "
+            "differently (in each, one median outside the other's min–max), the others, marked ≈, sit "
+            "within run-to-run spread somewhere. Each cell "
             "lists the mailboxes best first with their medians:\n\n" +
             table(["figure"] + [f"`{name[id(r)]}`" for r in sets] + ["pairs whose order flips"], rows))
 
@@ -284,11 +292,14 @@ def primary(b):
 
 
 def moves(old, new):
-    """(ratio new÷old of the primary figure, run_name, field, better) for benchmarks in both sets
-    whose medians each lie outside the other's min-max (settled()); failed ones are left out."""
+    """(ratio new÷old of the primary figure, case, field, better, timing) for cases in both sets
+    (matched by Bench.case, so a case whose timing changed still pairs up; timing then reads
+    'old → new') whose medians each lie outside the other's min-max (settled()); failed ones are
+    left out."""
+    before = {b.case: b for b in old.benches.values()}
     out = []
-    for name, b in new.benches.items():
-        a = old.benches.get(name)
+    for b in new.benches.values():
+        a = before.get(b.case)
         if a is None or a.failed or b.failed:
             continue
         field, higher = primary(b)
@@ -296,7 +307,8 @@ def moves(old, new):
         if sa is None or sb is None or not sa.median or not settled(sa, sb):
             continue
         x = sb.median / sa.median
-        out.append((x, name, field, (x > 1) == higher))
+        timing = "" if a.timing == b.timing else f"{a.timing} → {b.timing}"
+        out.append((x, b.case, field, (x > 1) == higher, timing))
     return sorted(out, key=lambda m: -abs(math.log(m[0])))
 
 
@@ -308,16 +320,19 @@ def block_moved(c, top=12):
     old, new = sets[here - 1], c.res
     name = lambda r: os.path.basename(os.path.dirname(os.path.abspath(r.path)))  # noqa: E731
     ms = moves(old, new)
-    common = len(old.benches.keys() & new.benches.keys())
+    common = len({b.case for b in old.benches.values()} & {b.case for b in new.benches.values()})
+    retimed = sum(1 for _, _, _, _, t in ms if t)
     same = old.ctx("mailroom_cpu_model") == new.ctx("mailroom_cpu_model") and old.nproc() == new.nproc()
     machine = ("the same CPU model and core count" if same else
                "a different machine: each move mixes the code change with the machine")
     head = (f"`{name(new)}` against the set before it, `{name(old)}` ({machine}). "
             f"Of {common} benchmarks in both, {len(ms)} moved clearly (each median outside the other's "
-            f"min–max over repetitions): {sum(m[3] for m in ms)} better, {sum(not m[3] for m in ms)} worse. "
-            f"The {min(top, len(ms))} largest moves (new ÷ old of the benchmark's main figure):")
+            f"min–max over repetitions): {sum(m[3] for m in ms)} better, {sum(not m[3] for m in ms)} worse"
+            + (f"; {retimed} of them are timed by another clock now (column 'timing': the timed region "
+               "changed, so part of the move is the measurement, not the code)" if retimed else "")
+            + f". The {min(top, len(ms))} largest moves (new ÷ old of the benchmark's main figure):")
     if not ms:
         return head.split(" The ")[0]
     rows = [[f"`{n}`", f.replace("items_per_second", "items/s").replace("real_time", "real time"), f"{g(x)}x",
-             "better" if better else "worse"] for x, n, f, better in ms[:top]]
-    return head + "\n\n" + table(["benchmark", "figure", "new ÷ old", ""], rows)
+             "better" if better else "worse", t or "same"] for x, n, f, better, t in ms[:top]]
+    return head + "\n\n" + table(["benchmark", "figure", "new ÷ old", "", "timing"], rows)

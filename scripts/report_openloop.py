@@ -3,7 +3,6 @@ load (openloop/<mailbox>/load:<pct>, bench/scen_openloop.c: pct % of the kind's 
 by the benchmark before its first case), the percentiles from the intended send time with their
 sample counts, and the rate achieved against the rate offered. Uses report_format only."""
 
-import mailroom_results as mr  # noqa: F401  (the Bench objects the block reads)
 from report_format import FAILED, MISSING, bcell, g, table
 
 

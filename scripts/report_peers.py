@@ -106,9 +106,9 @@ def block_peers(c):
                   "peer / mailroom", "spreads overlap", "peer peak RSS MiB"], rows)]
     ctx = r.context
     vers = [f"{k[len('peer_'):]}: {v}" for k, v in sorted(ctx.items()) if k.startswith("peer_")]
-    out.append(f"Cells: median over repetitions [min–max]; items are round trips (pingpong), asks, messages "
-               f"(fanin, counting), transfers (bank), hops (threadring). Best mailroom: the configuration of the "
-               f"same workload with the highest median in this file. Peers: " + ("; ".join(vers) or "versions not recorded")
+    out.append("Cells: median over repetitions [min–max]; items are round trips (pingpong), asks, messages "
+               "(fanin, counting), transfers (bank), hops (threadring). Best mailroom: the configuration of the "
+               "same workload with the highest median in this file. Peers: " + ("; ".join(vers) or "versions not recorded")
                + f". Source: `{c.rel(r.path)}`.")
     png = os.path.join(os.path.dirname(os.path.abspath(r.path)), PLOT)
     if os.path.exists(png):

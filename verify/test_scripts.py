@@ -200,7 +200,7 @@ def legacy_name(name):
 
 
 def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef0123456789abcdef01234567",
-                  dirty="1", mode="quick", legacy=False):
+                  dirty="1", mode="quick", legacy=False, date="2026-11-22T10:00:00+00:00"):
     """A Google Benchmark 1.7.1-shaped JSON document: per-repetition entries plus
     mean/median/stddev/cv aggregates, context with the mailroom provenance keys.
     legacy: the names of result sets older than the mode:<m> naming (legacy_name)."""
@@ -240,7 +240,7 @@ def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef
                 e[k] = {"mean": m, "median": statistics.median(vals), "stddev": sd,
                         "cv": sd / m if m else 0.0}[agg]
             benches.append(e)
-    ctx = {"date": "2026-11-22T10:00:00+00:00", "host_name": "synthhost", "executable": "mailroom-bench",
+    ctx = {"date": date, "host_name": "synthhost", "executable": "mailroom-bench",
            "num_cpus": 2, "mhz_per_cpu": 2000, "cpu_scaling_enabled": False,
            "caches": [{"type": "Data", "level": 1, "size": 49152, "num_sharing": 1}],
            "load_avg": [0.1, 0.1, 0.1], "library_build_type": "release",
@@ -520,6 +520,32 @@ class ScriptsTest(unittest.TestCase):
         self.assertNotIn("counter/mutex/clients:1", p.stdout)
         self.assertIn("predates the mode:<m> part", p.stderr)
 
+    def test_compare_across_a_change_of_clock(self):
+        """B names its cases '.../process_time/real_time' and times fanin by its own clock
+        ('.../manual_time'), A as before: the cases still pair, and the note says how many
+        changed clock. Files with no case in common are refused (exit 1), not shown empty."""
+        with open(self.partial2, encoding="utf-8") as f:
+            doc = json.load(f)
+        for e in doc["benchmarks"]:
+            clock = "manual_time" if e["run_name"].startswith("fanin/") else "real_time"
+            for k in ("name", "run_name"):
+                e[k] = e[k].replace("/real_time", f"/process_time/{clock}")
+        retimed = os.path.join(self.tmp, "retimed", "bench.json")
+        os.makedirs(os.path.dirname(retimed), exist_ok=True)
+        with open(retimed, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        p = run(PY, os.path.join(SCRIPTS, "compare"), "--no-color", "--no-utest", self.partial, retimed)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("fanin/vyukov/P:8/cap:none", p.stdout)
+        self.assertIn("counter/mutex/mode:thread/clients:1", p.stdout)
+        n_fanin = sum(1 for e in doc["benchmarks"] if e["run_name"].startswith("fanin/") and e["run_type"] == "iteration")
+        self.assertGreater(n_fanin, 0)
+        self.assertRegex(p.stderr, r"\d+ cases paired by name without the clock parts, [1-9]\d* of them timed")
+        limit = write_synthetic(os.path.join(self.tmp, "limit-only", "bench.json"), scenarios=("limit",))
+        q = run(PY, os.path.join(SCRIPTS, "compare"), "--no-color", self.partial, limit)
+        self.assertEqual(q.returncode, 1, q.stdout + q.stderr)
+        self.assertIn("nothing lines up", q.stderr)
+
     # --- compare ----------------------------------------------------------------------
     def test_compare_files(self):
         p = self.cmp_files.result()
@@ -560,6 +586,25 @@ class ScriptsTest(unittest.TestCase):
         finally:
             for p in (undated, older):
                 shutil.rmtree(os.path.dirname(p))
+
+    def test_newest_result_is_the_latest_run_not_the_latest_name(self):
+        """Two sets of one day: the run that started later is the newest and the other is the set
+        before it, whatever their names and mtimes (a fresh clone's mtimes are all alike)."""
+        sys.path.insert(0, SCRIPTS)
+        import mailroom_results
+        root = os.path.join(self.tmp, "sameday")
+        late = write_synthetic(os.path.join(root, "results", "2026-12-05-vm-5d1dfd3", "bench.json"),
+                               scenarios=("limit",), date="2026-12-05T08:57:37+00:00")
+        # Earlier in UTC although its local clock reads later; named to sort after the late run.
+        early = write_synthetic(os.path.join(root, "results", "2026-12-05-vm-f82d635", "bench.json"),
+                                scenarios=("limit",), date="2026-12-05T09:50:18+02:00")
+        try:
+            for p in (late, early):
+                os.utime(p, (1_000_000, 1_000_000))
+            self.assertEqual(mailroom_results.newest_json(root), late)
+            self.assertEqual(mailroom_results.result_sets(root), [early, late])
+        finally:
+            shutil.rmtree(root)
 
     # --- bad arguments and --help -------------------------------------------------------
     def test_bad_args_exit_2(self):
