@@ -70,6 +70,7 @@ struct bn_case {
 	} pingpong;
 	struct {
 		uint32_t producers, cap; /* cap: a capacity or BN_CAP_NONE */
+		bool park; /* wait:park: spin budget 0 (park at once), else the kind's default */
 	} fanin;
 	struct {
 		uint32_t producers, cap; /* fanin_actors: producer actors; the consumer's capacity or BN_CAP_NONE */

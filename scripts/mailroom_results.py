@@ -35,10 +35,11 @@ PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png"
               "cpu_util": "cpu_util.png", "supervision": "supervision.png", "pooled": "pooled.png"}
 
 
-# bank's 'clients_as' is left out of a name at its default value (client threads unless
-# clients_as:actors): select() matches the default unless asked otherwise, so a table that does
-# not name clients_as never picks up the client-actor variant.
-PARAM_DEFAULTS = {"clients_as": "threads"}
+# Parts a name leaves out at their default value: bank's 'clients_as' (client threads unless
+# clients_as:actors) and fanin's 'wait' (the kind's own wait unless wait:park). select() matches
+# the default unless asked otherwise, so a table that does not name them never picks up the
+# variant.
+PARAM_DEFAULTS = {"clients_as": "threads", "wait": "spin"}
 
 # Result sets older than the naming change (results/2026-11-22-vm-53cfdcd and before): bank,
 # counter and kv names had no mode part in thread mode and ended in /mode:pool when pooled

@@ -111,6 +111,29 @@ def why_missed(r):
     return out
 
 
+def wait_findings(r):
+    """Fan-in with the kind's own wait (spin budget, then park) against wait:park (budget 0), per
+    producer count: what the spin phase buys in throughput and costs in CPU per message."""
+    parked = [b for b in r.select("fanin", wait="park") if b.kind == "mailbox" and not b.failed]
+    out = []
+    for p in sorted({b.param("P") for b in parked}, key=mr.num_key):
+        rows = []
+        for b0 in (b for b in parked if b.param("P") == p):
+            bd = r.one("fanin", b0.impl, P=p, cap=b0.param("cap"))
+            if bd is None or bd.failed or not all(x.stat(f) for x in (bd, b0)
+                                                    for f in ("items_per_second", "cpu_ns_per_item")):
+                continue
+            rows.append((bd.median("items_per_second") / b0.median("items_per_second"),
+                         bd.median("cpu_ns_per_item") / b0.median("cpu_ns_per_item"), b0.impl,
+                         bd.stat("items_per_second").overlaps(b0.stat("items_per_second"))))
+        if rows:
+            rows.sort(key=lambda x: -x[0])
+            out.append(f"Fan-in P={p}, the kind's own wait (spin, then park) ÷ wait:park (spin budget 0): "
+                       + "; ".join(f"{m} {g(t)}x the throughput{' (spreads overlap)' if ov else ''} at "
+                                   f"{g(c)}x the CPU per message" for t, c, m, ov in rows) + ".")
+    return out
+
+
 def findings(c):
     """Short sentences, every number taken from the file."""
     r = c.res
@@ -204,6 +227,7 @@ def findings(c):
                    f"{g(t_d.median)} vs {g(t_0.median)} ns"
                    f"{' (spreads overlap)' if t_d.overlaps(t_0) else ''}, at cpu_util {g(sd.median('cpu_util'))} vs "
                    f"{g(s0.median('cpu_util'))}.")
+    out += wait_findings(r)
     f1 = [mr.prefer_uncapped(r.select("fanin", m, P=ps[0])) for m in r.impls("fanin", "mailbox")] if ps else []
     f1 = [b for b in f1 if b and b.stat("cpu_ns_per_item") and b.stat("cpu_util")]
     if len(f1) > 1:

@@ -125,6 +125,8 @@ def _specs(scenarios):
                 ips = base * (1.0 if p == 1 else keep ** (0.5 if p == 2 else 1.0))
                 out.append(rate(f"fanin/{m}/P:{p}/cap:{CAP[m]}/real_time", ips,
                                 min(p + 1, 2) if spin else 0.8, p + 1))
+                if spin and p in (1, 8):  # wait:park: half the rate at 0.8 CPU
+                    out.append(rate(f"fanin/{m}/P:{p}/cap:{CAP[m]}/wait:park/real_time", ips / 2, 0.8, p + 1))
         if "burst" in scenarios:
             for cap in (64, 1024):
                 out.append(rate(f"burst/{m}/cap:{cap}/real_time", 8e6 * (1 + (cap > 64)), 1.5, 2))
@@ -449,6 +451,10 @@ class ScriptsTest(unittest.TestCase):
         self.assertIn("Pooled vs thread per actor (Savina", findings)
         self.assertIn("the pool is slower in counting over vyukov", findings)
         self.assertIn("Workloads, pooled ÷ thread-per-actor throughput", findings)
+        # The wait strategy: each spinning kind's own wait against wait:park, which the plain
+        # fan-in tables leave out (P=8 futex_ring is 25e6 * 0.35, never the parked half of it).
+        self.assertRegex(findings, r"Fan-in P=8, the kind's own wait \(spin, then park\) ÷ wait:park "
+                                   r"\(spin budget 0\): \w+ [12][.0-9]*x the throughput at 1[.0-9]*x the CPU per message")
         self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
 
     def test_report_pooled_partly_missing(self):

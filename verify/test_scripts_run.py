@@ -180,7 +180,7 @@ class DecisionTest(unittest.TestCase):
     def test_what_moved_since_the_previous_set(self):
         moved = block(self.report(self.b), "moved")
         self.assertIn("`2026-12-02-b` against the set before it, `2026-12-01-a` (the same CPU model", moved)
-        self.assertRegex(moved, r"\| `pingpong/futex_ring/pin:diff/real_time` \| items/s \| 0\.6\d\dx \| worse \|")
+        self.assertRegex(moved, r"\| `pingpong/futex_ring/pin:diff` \| items/s \| 0\.6\d\dx \| worse \| same \|")
         self.assertIn("nothing to compare with", block(self.report(self.a), "moved"))
 
 
