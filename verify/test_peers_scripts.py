@@ -18,6 +18,7 @@ import mailroom_results as mr  # noqa: E402
 import peers_drivers as pd  # noqa: E402
 import peers_json as pj  # noqa: E402
 from report_format import Ctx  # noqa: E402
+from report_peer_targets import block_peer_targets  # noqa: E402
 from report_peers import block_peers  # noqa: E402
 
 # A fake driver: answers per $FAKE_MODE (ok, fail, garbage, exit2, wrongn), as a driver would.
@@ -121,6 +122,44 @@ class PeersTest(unittest.TestCase):
         self.assertIn("| 0.495x | no |", row)     # 0.5 M/s against a median of 1.01 M/s, spreads apart
         self.assertIn("go: go1.19", text)
         self.assertIn("Go has no unbounded channel", text)  # the differences, from the README
+
+    def test_peer_targets_judged_on_same_run_medians(self):
+        """Issue 14's rows pair the best kind at capacity 1024 (never the faster cap:64) with
+        crossbeam bounded(1024); unbounded needs 2x; issue 17's rows show the pool's counters; a
+        kind under 10 % of its P=1 at P=8 is named; a file without peers says it cannot judge."""
+        def reps(name, rate, extra=None):
+            return [dict({"name": name, "run_name": name, "run_type": "iteration", "repetition_index": i,
+                          "repetitions": 3, "family_index": 0, "real_time": 1e9 / rate, "time_unit": "ns",
+                          "items_per_second": rate * (1 + i / 100), "cpu_ns_per_item": 190.0,
+                          "ctxsw_per_item": 0.01}, **(extra or {})) for i in range(3)]
+        ours = (reps("fanin/futex_ring/P:1/cap:1024/real_time", 10e6) + reps("fanin/futex_ring/P:1/cap:64/real_time", 30e6)
+                + reps("fanin/vyukov/P:1/cap:none/real_time", 21e6) + reps("fanin/ck_ring/P:1/cap:1024/real_time", 4e6)
+                + reps("fanin/ck_ring/P:8/cap:1024/real_time", 0.2e6)
+                + reps("fanin/futex_ring/P:8/cap:1024/real_time", 4e6)
+                + reps("fanin_actors/vyukov/mode:pool/P:1/cap:none/real_time", 10e6, {"turns_per_item": 0.016}))
+        peers = (reps("peer/crossbeam/fanin/P:1/cap:1024", 20e6, {"cpu_time": 84.0})
+                 + reps("peer/crossbeam/fanin/P:1/cap:none", 5e6) + reps("peer/tokio/fanin/P:1/cap:none", 4e6))
+        path = os.path.join(self.tmp.name, "bench.json")
+        for docs in (ours + peers, ours):
+            with open(path, "w") as f:
+                json.dump({"context": {}, "benchmarks": docs}, f)
+            text = block_peer_targets(Ctx(mr.Results(path), os.path.join(self.tmp.name, "REPORT.md")))
+            if docs is ours:
+                self.assertIn("No peer runtimes in this file", text)
+                continue
+            rows = {line.split(" | ")[0][2:]: line for line in text.splitlines() if line.startswith("| ")}
+            bounded = rows["fanin P=1, best bounded kind vs crossbeam bounded(1024)"]
+            self.assertIn("futex_ring cap:1024 10.1", bounded)
+            self.assertIn("; 84.0 CPU ns", bounded)
+            self.assertIn("missed: 2.00x short", bounded)
+            self.assertIn("190 CPU ns", bounded)
+            self.assertRegex(rows["fanin P=1, best unbounded kind vs crossbeam unbounded()"], r"\| 4\.\d+x \| ≥ 2\.00x \| met \|")
+            self.assertIn("0.016 turns", rows["fanin_actors P=1 cap:none, pooled, vs tokio tasks"])
+            self.assertIn("| 2.50x | ≥ 2.00x | met |", rows["fanin_actors P=1 cap:none, pooled, vs tokio tasks"])
+            keep = rows["every kind keeps ≥ 10% of its P=1 throughput at P=8"]
+            self.assertIn("ck_ring cap:1024 5%", keep)
+            self.assertNotIn("futex_ring", keep)
+            self.assertIn("missed by 1 case(s)", keep)
 
     def test_cli_bad_arguments_exit_2(self):
         for args in (["bogus"], ["run"], ["run", "--out", "x", "--reps", "0"], ["list", "--filter", "("],
