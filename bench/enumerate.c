@@ -335,13 +335,15 @@ void bn_enumerate(bool full, void (*add)(const bn_case *c, void *arg), void *arg
 	for_each_impl(&e, full, offers_counter, counter_sweep);
 	for_each_impl(&e, full, offers_kv, kv_sweep);
 	savina_cases(&e, full);
-	for (size_t k = 0; mbx_table[k]; k++) { /* supervision: restart latency, crash-laden stream */
-		const mbx_ops *o = mbx_table[k];
-		emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o}, "supervision/%s/restart", o->name);
-		for (uint32_t k = 1000; k <= 10000; k *= 10)
-			emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .supervision.crash_every = k},
-			     "supervision/%s/crash_every:%u", o->name, (unsigned)k);
-	}
+	for (size_t k = 0; mbx_table[k]; k++) /* supervision: restart latency, crash-laden stream */
+		for (int m = BN_MODE_THREAD; m <= BN_MODE_POOL; m++) {
+			const mbx_ops *o = mbx_table[k];
+			emit(&e, (bn_case){.sc = &bn_sc_sv_restart, .mbx = o, .mode = m}, "supervision/%s/mode:%s/restart",
+			     o->name, mode_name[m]);
+			for (uint32_t every = 1000; every <= 10000; every *= 10)
+				emit(&e, (bn_case){.sc = &bn_sc_sv_stream, .mbx = o, .mode = m, .supervision.crash_every = every},
+				     "supervision/%s/mode:%s/crash_every:%u", o->name, mode_name[m], (unsigned)every);
+		}
 	static const struct {
 		int slot;
 		const char *name;

@@ -1,9 +1,12 @@
-/* scen_supervision.c: what supervision costs, per mailbox kind.
- *   supervision/<mbx>/restart: time from a child's crash to the restarted
- *     child handling the next message (manual time; percentiles).
- *   supervision/<mbx>/crash_every:<k>: throughput of a stream of messages
- *     to a supervised child that crashes on every k-th one.
- * Both check exact counts (restarts, handled, dead letters) after the run. */
+/* scen_supervision.c: what supervision costs, per mailbox kind and mode.
+ *   supervision/<mbx>/mode:<m>/restart: time from a child's crash to the
+ *     restarted child handling the next message (manual time; percentiles).
+ *   supervision/<mbx>/mode:<m>/crash_every:<k>: throughput of a stream of
+ *     messages to a supervised child that crashes on every k-th one.
+ * One-for-one, one child. mode:thread gives supervisor and child a thread
+ * each; mode:pool runs both on the run's pool (the verdict travels as a
+ * message, supervisor.h). Both check exact counts (restarts, handled, dead
+ * letters) after the run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -69,13 +72,13 @@ static void sv_dead(void *p, const act_sup_event *crash, const mbx_msg *msg)
 static void sv_setup(bn_run *r)
 {
 	sv_ctx *x = r->ctx;
-	r->threads = 3; /* client, child, supervisor */
+	r->threads = r->pool ? 1 : 3; /* the client; thread per actor: child and supervisor too */
 	act_child_spec child = {.name = "child", .behavior = &sv_behavior, .init = sv_init, .arg = x,
-	                        .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1}};
+	                        .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool}};
 	act_sup_spec spec = {.name = "bench", .strategy = ACT_SUP_ONE_FOR_ONE, .children = &child,
 	                     .nchildren = 1, .max_restarts = 1000, .period_ns = 1000, /* never reached: <= 1000 restarts per us */
 	                     .observer = sv_observe, .dead_letter = sv_dead, .hook_ctx = x,
-	                     .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1}};
+	                     .options = {.mailbox = r->c->mbx, .capacity = 0, .spin = -1, .pool = r->pool}};
 	x->sup = act_sup_start(&spec);
 	if (!x->sup) {
 		bn_fail(r, "act_sup_start: %s", strerror(errno));

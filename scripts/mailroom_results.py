@@ -43,10 +43,11 @@ PARAM_DEFAULTS = {"clients_as": "threads", "wait": "spin"}
 
 # Result sets older than the naming change (results/2026-11-22-vm-53cfdcd and before): bank,
 # counter and kv names had no mode part in thread mode and ended in /mode:pool when pooled
-# (bank/vyukov/accounts:2/clients:4[/mode:pool]). normalise_name rewrites them to today's form
-# (bank/vyukov/mode:thread/accounts:2/clients:4); load_doc applies it to every file read, so this
-# is the one place that knows the old form.
-LEGACY_MODELESS = ("bank", "counter", "kv")
+# (bank/vyukov/accounts:2/clients:4[/mode:pool]); supervision names had no mode part (thread per
+# actor only) up to the results/2026-12-05-* sets. normalise_name rewrites them to today's form
+# (bank/vyukov/mode:thread/accounts:2/clients:4, supervision/vyukov/mode:thread/restart); load_doc
+# applies it to every file read, so this is the one place that knows the old form.
+LEGACY_MODELESS = ("bank", "counter", "kv", "supervision")
 
 
 def normalise_name(name):

@@ -163,9 +163,12 @@ def _specs(scenarios):
         if "pooled" in scenarios:
             out += [pooled(s) for s in actor_rates]
         if "supervision" in scenarios:
-            out.append(latency(f"supervision/{m}/restart/manual_time", lat[m] * 10, spin, threads=3))
-            for k in (1000, 10000):
-                out.append(rate(f"supervision/{m}/crash_every:{k}/real_time", 3e6 * (1 + (k > 1000)), 2.0, 3))
+            for md, x in (("thread", 1.0), ("pool", 0.5)):  # pooled: half the restart time
+                out.append(latency(f"supervision/{m}/mode:{md}/restart/manual_time", lat[m] * 10 * x, spin,
+                                   threads=3))
+                for k in (1000, 10000):
+                    out.append(rate(f"supervision/{m}/mode:{md}/crash_every:{k}/real_time",
+                                    3e6 * (1 + (k > 1000)) / x, 2.0, 3))
     for s in SHARED:
         w = {"shared:mutex": 0.5e6, "shared:rwlock": 0.4e6, "shared:spin": 0.6e6, "shared:atomic": 1.0e6}[s]
         for c in (2, 4):
@@ -191,11 +194,14 @@ def _specs(scenarios):
 def legacy_name(name):
     """A name as result sets older than the mode:<m> naming wrote it (what
     mailroom_results.normalise_name undoes): bank/counter/kv without a mode part in thread mode,
-    with /mode:pool last (before the time suffix) when pooled."""
+    with /mode:pool last (before the time suffix) when pooled; supervision without a mode part,
+    thread per actor only (None for a pooled one: those sets had none)."""
     parts = name.split("/")
-    if parts[0] not in ("bank", "counter", "kv"):
+    if parts[0] not in ("bank", "counter", "kv", "supervision"):
         return name
     mode = parts.pop(2)
+    if parts[0] == "supervision":
+        return "/".join(parts) if mode == "mode:thread" else None
     if mode == "mode:pool":
         parts.insert(len(parts) - 1, mode)
     return "/".join(parts)
@@ -209,7 +215,8 @@ def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef
     rng = random.Random(seed)
     benches = []
     for fam, (name, unit, ns, counters, is_latency) in enumerate(_specs(scenarios)):
-        name = legacy_name(name) if legacy else name
+        keep = not legacy or legacy_name(name) is not None  # the rng draws stay the same either way
+        name = (legacy_name(name) or name) if legacy else name
         rows = []
         for i in range(reps):
             f = 1.0 + abs(rng.gauss(0, 0.04))
@@ -229,6 +236,8 @@ def synthetic_doc(reps=9, scenarios=ALL_SCENARIOS, seed=1, sha="0123456789abcdef
             # keeps the last, so the counter wins, as here.
             row.update(c)
             rows.append(row)
+        if not keep:
+            continue
         benches.extend(rows)
         keys = ["real_time", "cpu_time"] + list(counters)
         for agg in ("mean", "median", "stddev", "cv"):
@@ -486,13 +495,16 @@ class ScriptsTest(unittest.TestCase):
                 "bank/vyukov/mode:pool/accounts:2/clients:4/clients_as:actors/real_time_median",
             "counter/shared:mutex/clients:1/real_time": "counter/shared:mutex/mode:thread/clients:1/real_time",
             "kv/mutex/read:95/clients:2/mode:pool/real_time": "kv/mutex/mode:pool/read:95/clients:2/real_time",
+            "supervision/vyukov/restart/process_time/manual_time":
+                "supervision/vyukov/mode:thread/restart/process_time/manual_time",
         }
         for old, new in cases.items():
             self.assertEqual(mr.normalise_name(old), new)
             self.assertEqual(mr.normalise_name(new), new)
         for b in self.doc["benchmarks"]:  # today's names pass unchanged; old ones map back to them
             self.assertEqual(mr.normalise_name(b["name"]), b["name"])
-            self.assertEqual(mr.normalise_name(legacy_name(b["name"])), b["name"])
+            if legacy_name(b["name"]) is not None:
+                self.assertEqual(mr.normalise_name(legacy_name(b["name"])), b["name"])
         legacy = write_synthetic(os.path.join(self.tmp, "legacy-only", "bench.json"), legacy=True)
         res = mr.Results(legacy)
         self.assertGreater(res.renamed, 0)
@@ -513,7 +525,16 @@ class ScriptsTest(unittest.TestCase):
                 texts.append(f.read())
         self.maxDiff = None
         self.assertIn("0123456789/legacy/bench.json", texts[1])
-        self.assertEqual(texts[0], texts[1].replace("0123456789/legacy/", "0123456789/"))
+        # Old sets had thread-per-actor supervision only: that block lacks the pooled rows (and the
+        # provenance its count of benchmarks); the rest reads the same.
+        sup = [block(t, "supervision") for t in texts]
+        self.assertIn("| vyukov | pool |", sup[0])
+        self.assertNotIn("| pool |", sup[1])
+        self.assertEqual([r for r in sup[0].splitlines() if "| thread |" in r],
+                         [r for r in sup[1].splitlines() if "| thread |" in r])
+        strip = lambda t: re.sub(r"<!-- BEGIN generated:(supervision|provenance) -->.*?<!-- END generated:\1 -->", "",  # noqa: E731
+                                 t, flags=re.S)
+        self.assertEqual(strip(texts[0]), strip(texts[1].replace("0123456789/legacy/", "0123456789/")))
 
     def test_compare_legacy_set_with_new(self):
         legacy = write_synthetic(os.path.join(self.tmp, "legacy-partial", "bench.json"),
@@ -712,7 +733,8 @@ class BinaryNamesTest(unittest.TestCase):
             b = self.mr.Bench(name)
             impls.add(b.impl)
             self.assertEqual(self.mr.normalise_name(name), name)  # today's form: nothing to rewrite
-            moded = b.scenario in ("fanin_actors", "bank", "counter", "kv", "memory_idle") or b.scenario.startswith("savina_")
+            moded = b.scenario in ("fanin_actors", "bank", "counter", "kv", "memory_idle", "supervision") or \
+                b.scenario.startswith("savina_")
             if moded:
                 self.assertIn(b.mode, ("thread", "pool"), name)
                 self.assertEqual(name.split("/")[2], f"mode:{b.mode}", name)
