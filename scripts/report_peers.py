@@ -44,6 +44,11 @@ def matches(peer, b):
         return b.scenario == "bank" and b.params.get("accounts") == "2" and b.params.get("clients") == p.get("clients")
     if w == "savina_threadring":
         return b.scenario == w and b.params.get("actors") == p.get("actors")
+    # supervision/<mbx>[/mode:*]/restart and supervision/<mbx>[/mode:*]/crash_every:<k>
+    if w == "supervision_restart":
+        return b.scenario == "supervision" and b.variant == "restart"
+    if w == "supervision_stream":
+        return b.scenario == "supervision" and b.variant == "" and b.params.get("crash_every") == p.get("crash_every")
     return b.scenario == w
 
 
@@ -57,7 +62,7 @@ def best_mailroom(res, peer):
 def config(b):
     parts = [b.scenario, b.impl] + ([f"mode:{b.mode}"] if b.mode else [])
     return " ".join(parts + [f"{k}:{v}" for k, v in b.params.items()
-                             if k not in ("P", "cap", "accounts", "clients", "actors")])
+                             if k not in ("P", "cap", "accounts", "clients", "actors", "crash_every")])
 
 
 def workload_label(b):
@@ -107,8 +112,9 @@ def block_peers(c):
     ctx = r.context
     vers = [f"{k[len('peer_'):]}: {v}" for k, v in sorted(ctx.items()) if k.startswith("peer_")]
     out.append("Cells: median over repetitions [min–max]; items are round trips (pingpong), asks, messages "
-               "(fanin, counting), transfers (bank), hops (threadring). Best mailroom: the configuration of the "
-               "same workload with the highest median in this file. Peers: " + ("; ".join(vers) or "versions not recorded")
+               "(fanin, counting, supervision_stream), transfers (bank), hops (threadring), restarts "
+               "(supervision_restart). Best mailroom: the configuration of the same workload with the highest "
+               "median in this file. Peers: " + ("; ".join(vers) or "versions not recorded")
                + f". Source: `{c.rel(r.path)}`.")
     png = os.path.join(os.path.dirname(os.path.abspath(r.path)), PLOT)
     if os.path.exists(png):

@@ -19,7 +19,7 @@ import peers_drivers as pd  # noqa: E402
 import peers_json as pj  # noqa: E402
 from report_format import Ctx  # noqa: E402
 from report_peer_targets import block_peer_targets  # noqa: E402
-from report_peers import block_peers  # noqa: E402
+from report_peers import block_peers, matches  # noqa: E402
 
 # A fake driver: answers per $FAKE_MODE (ok, fail, garbage, exit2, wrongn), as a driver would.
 FAKE = r"""#!/bin/sh
@@ -122,6 +122,22 @@ class PeersTest(unittest.TestCase):
         self.assertIn("| 0.495x | no |", row)     # 0.5 M/s against a median of 1.01 M/s, spreads apart
         self.assertIn("go: go1.19", text)
         self.assertIn("Go has no unbounded channel", text)  # the differences, from the README
+
+    def test_supervision_matches(self):
+        """The Erlang supervision workloads pair with mailroom's supervision scenario on the variant
+        (restart) or the same crash_every, whatever the mailbox and mode parts."""
+        restart = mr.Bench("peer/erlang/supervision_restart")
+        s1000 = mr.Bench("peer/erlang/supervision_stream/crash_every:1000")
+        mr_restart = mr.Bench("supervision/vyukov/mode:pool/restart/manual_time")
+        mr_1000 = mr.Bench("supervision/vyukov/mode:thread/crash_every:1000/real_time")
+        mr_10000 = mr.Bench("supervision/vyukov/mode:thread/crash_every:10000/real_time")
+        self.assertTrue(matches(restart, mr_restart))
+        self.assertFalse(matches(restart, mr_1000))
+        self.assertTrue(matches(s1000, mr_1000))
+        self.assertTrue(matches(s1000, mr.Bench("supervision/ck_fifo/crash_every:1000/real_time")))
+        self.assertFalse(matches(s1000, mr_10000))
+        self.assertFalse(matches(s1000, mr_restart))
+        self.assertFalse(matches(s1000, mr.Bench("fanin/vyukov/P:1/cap:none/real_time")))
 
     def test_peer_targets_judged_on_same_run_medians(self):
         """Issue 14's rows pair the best kind at capacity 1024 (never the faster cap:64) with

@@ -30,13 +30,16 @@ cases() ->
     ++ [{"erlang", "bank", [{"clients", "4"}]},
         {"erlang", "savina_counting", []},
         {"erlang", "savina_threadring", [{"actors", "1000"}]},
-        {"erlang_genserver", "ask", []},
+        {"erlang", "supervision_restart", []}]
+    ++ [{"erlang", "supervision_stream", [{"crash_every", integer_to_list(K)}]} || K <- [1000, 10000]]
+    ++ [        {"erlang_genserver", "ask", []},
         {"erlang_genserver", "bank", [{"clients", "4"}]}].
 
 %% The keys each workload takes, in params order, with their check.
 keys("fanin") -> [{"P", pos}, {"cap", none_only}];
 keys("bank") -> [{"clients", pos}];
 keys("savina_threadring") -> [{"actors", pos}];
+keys("supervision_stream") -> [{"crash_every", pos}];
 keys(_) -> [].
 
 run(["--help"]) -> io:put_chars(usage()), 0;
@@ -82,6 +85,7 @@ reps(Rt, Wl, N, Opts, ParamStr, Rep, Reps) ->
         {error, _} -> 1
     end.
 
+workload("erlang", "supervision_" ++ _ = Wl, N, Opts) -> peer_sup:run(Wl, N, Opts);
 workload("erlang", Wl, N, Opts) -> peer_procs:run(Wl, N, Opts);
 workload("erlang_genserver", Wl, N, Opts) -> peer_gen:run(Wl, N, Opts).
 
@@ -144,13 +148,17 @@ usage() ->
     "check or error). Exit 0: all checks passed; 1: a check failed; 2: bad arguments.\n"
     "  RUNTIME   erlang (processes, !/receive, make_ref() replies) or\n"
     "            erlang_genserver (gen_server:call/cast)\n"
-    "  WORKLOAD  pingpong, ask, fanin, bank, savina_counting, savina_threadring\n"
-    "  N         items per repetition (round trips, asks, messages, transfers, hops), >= 1\n"
+    "  WORKLOAD  pingpong, ask, fanin, bank, savina_counting, savina_threadring,\n"
+    "            supervision_restart, supervision_stream (erlang only)\n"
+    "  N         items per repetition (round trips, asks, messages, transfers, hops,\n"
+    "            restarts), >= 1\n"
     "  REPS      repetitions, >= 1\n"
     "  P=<n>         fanin: producers (N split among them)\n"
     "  cap=none      fanin: Erlang mailboxes are unbounded, no other capacity\n"
     "  clients=<n>   bank: client processes (N transfers split among them)\n"
     "  actors=<n>    savina_threadring: ring size\n"
+    "  crash_every=<k> supervision_stream: the child crashes on every message with\n"
+    "                seq rem k == k-1 (a supervisor restarts it)\n"
     "--list prints every case as `RUNTIME WORKLOAD [key=value ...]`; --version the\n"
     "OTP/ERTS versions and scheduler count.\n"
     "MAILROOM_PEER_CORRUPT=fanin makes one fanin producer drop one message, so the\n"

@@ -6,6 +6,8 @@
 %% in (setup, the final balance reads and teardown are outside).
 -module(peer_procs).
 -export([run/3, ask/2, bank/3]).
+%% For peer_sup's workloads.
+-export([opt/2, tick/0, secs/2, fmt/2, worker/1, await_ready/1, stop/1]).
 
 %% A linked worker that crashed: fail the run instead of waiting forever.
 -define(CRASH, {'EXIT', CrashPid, CrashWhy} when CrashWhy =/= normal ->
