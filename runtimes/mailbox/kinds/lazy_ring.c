@@ -72,6 +72,7 @@ enum {
 	LR_K_MAX = 32,   /* pops between head publications, at most (and <= cap / 4) */
 	LR_STEP_MAX = 64, /* pauses between two checks, at most */
 	LR_YIELDS = 4,    /* sched_yield calls between spinning and parking */
+	LR_PRESPIN = 127, /* pauses a waiting pop spends on its slot before it reads tail */
 };
 
 /* 48 bytes: seq + the 40-byte message, packed (4 slots per 3 lines). Only
@@ -322,19 +323,39 @@ static mbx_status lr_pop_slow(lr_ring *q, lr_slot *s, uint64_t h, mbx_msg *out, 
 	lr_pop_ctx c = {q, s, h};
 	bool timed_out = false;
 	unsigned round = 0;
+	/* A pop that may wait first looks at the slot alone for a short while
+	 * (up to LR_PRESPIN pauses of its spin budget): a consumer that keeps
+	 * catching up with a producer would otherwise read tail at every message
+	 * and take the producers' line from under their next CAS. */
+	if (deadline_ns != 0) {
+		int32_t budget = q->base.spin < LR_PRESPIN ? q->base.spin : LR_PRESPIN;
+		for (int32_t spent = 0, step = 1; spent < budget; spent += step, step *= 2) {
+			for (int32_t i = 0; i < step; i++)
+				mbx_cpu_relax();
+			if (lr_published(s, h))
+				return lr_take(q, s, h, out);
+		}
+	}
 	for (;;) {
 		if (lr_published(s, h))
 			return lr_take(q, s, h, out);
-		/* before EMPTY, TIMEOUT or a park: head = h (was_empty, not_full) */
-		if (q->pub != h)
-			lr_publish(q, h);
-		MBX_CHAOS(); /* published, tail not read yet: a claim may land here */
 		uint64_t t = MC_LOAD(&q->tail, memory_order_seq_cst);
-		if ((t & ~LR_CLOSED) != h) { /* h claimed, unpublished: wait (EMPTY means nothing claimed) */
-			mbx_i_backoff(&round);
+		if ((t & ~LR_CLOSED) != h) {
+			/* h is claimed: its producer is between claim and publish. Wait
+			 * on the slot alone (tail only grows, close cannot undo a claim);
+			 * rereading tail here would pull the producers' line away from
+			 * their next CAS. Waiting, not EMPTY: EMPTY means nothing claimed. */
+			while (!lr_published(s, h))
+				mbx_i_backoff(&round);
+			return lr_take(q, s, h, out);
+		}
+		if (q->pub != h) {
+			/* before EMPTY, TIMEOUT or a park: head = h, then tail again
+			 * (the was_empty pairing; P for not_full) */
+			lr_publish(q, h);
+			MBX_CHAOS(); /* published, tail not read yet: a claim may land here */
 			continue;
 		}
-		round = 0;
 		if (t & LR_CLOSED)
 			return MBX_CLOSED; /* closed, and every claimed position taken */
 		if (timed_out)
