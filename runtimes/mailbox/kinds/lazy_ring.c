@@ -55,8 +55,11 @@
  * consumer: the next slot's seq; a producer facing full: pos) with 1, 2, 4,
  * ... 64 pauses between checks until the spin budget (in pauses) is spent,
  * then yields a few times (spin > 0 only), then parks through mbx_i_park_wait
- * with spin 0 and the full re-check. A consumer that finds its slot claimed
- * but not yet published backs off (mbx_i_backoff) and never parks (park.h). */
+ * with spin 0 and the full re-check. A pop that may wait (not try_pop)
+ * first watches its slot for up to LR_PRESPIN pauses before it reads tail at
+ * all; a consumer that finds its slot claimed but not yet published waits on
+ * that slot alone (mbx_i_backoff) and never parks (park.h). Either way tail,
+ * the producers' line, is read once per wait, not once per look. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
