@@ -53,10 +53,12 @@
  *
  * Waiting (crossbeam's Backoff): a waiter checks only its own word (the
  * consumer: the next slot's seq; a producer facing full: pos) with 1, 2, 4,
- * ... 64 pauses between checks until the spin budget (in pauses) is spent,
+ * ... 64 pauses between checks until the spin budget (in pauses, adaptive as
+ * park.h's, so a waiter sharing a core with its peer stops spinning) is spent,
  * then yields a few times (spin > 0 only), then parks through mbx_i_park_wait
  * with spin 0 and the full re-check. A pop that may wait (not try_pop)
- * first watches its slot for up to LR_PRESPIN pauses before it reads tail at
+ * first watches its slot for up to LR_PRESPIN pauses (and no more than its
+ * adaptive budget) before it reads tail at
  * all; a consumer that finds its slot claimed but not yet published waits on
  * that slot alone (mbx_i_backoff) and never parks (park.h). Either way tail,
  * the producers' line, is read once per wait, not once per look. */
@@ -104,8 +106,12 @@ typedef struct lr_ring {
 	 * last head store */
 	_Alignas(MBX_CACHELINE) _Atomic uint64_t pos;
 	uint64_t pub;
+	mbx_i_spin spin_now; /* the consumer's adaptive spin budget (park.h) */
 	_Alignas(MBX_CACHELINE) mbx_i_park not_empty; /* the consumer sleeps here */
 	_Alignas(MBX_CACHELINE) mbx_i_park not_full;  /* producers facing a full ring sleep here */
+	/* their shared adaptive spin budget: written at each of their waits, so
+	 * not on the not_full line, which the consumer peeks at every pop */
+	_Alignas(MBX_CACHELINE) mbx_i_spin full_spin;
 } lr_ring;
 _Static_assert(offsetof(lr_ring, slots) + sizeof(lr_slot *) <= MBX_CACHELINE,
                "the read-only fields fit on the first line, which nobody writes");
@@ -114,26 +120,34 @@ _Static_assert(offsetof(lr_ring, head) - offsetof(lr_ring, tail) == MBX_CACHELIN
 _Static_assert(offsetof(lr_ring, pos) - offsetof(lr_ring, head) == MBX_CACHELINE, "consumer's line apart");
 _Static_assert(offsetof(lr_ring, not_empty) - offsetof(lr_ring, pos) == MBX_CACHELINE, "waiters apart");
 _Static_assert(offsetof(lr_ring, not_full) - offsetof(lr_ring, not_empty) == MBX_CACHELINE, "two park lines");
+_Static_assert(offsetof(lr_ring, full_spin) - offsetof(lr_ring, not_full) == MBX_CACHELINE, "and apart");
+_Static_assert(offsetof(lr_ring, spin_now) + sizeof(mbx_i_spin) - offsetof(lr_ring, pos) <= MBX_CACHELINE,
+               "consumer fields on one line");
 _Static_assert(sizeof(lr_ring) % MBX_CACHELINE == 0, "the slots after the header start on a line");
 
 extern const mbx_ops mbx_lazy_ring_ops;
 
 /* The backoff wait shared by both sides: quick(ctx) (a cheap look at the
- * waiter's own word) with growing pauses until `spin` pauses are spent, then
- * LR_YIELDS yields (spin > 0 only), then the park with the full re-check
- * ready(ctx). exclusive, deadline_ns: as mbx_i_park_wait. */
-static bool lr_wait(mbx_i_park *p, int32_t spin, bool exclusive, bool (*quick)(void *),
+ * waiter's own word) with growing pauses until the budget (in pauses) is
+ * spent, then LR_YIELDS yields (spin > 0 only), then the park with the full
+ * re-check ready(ctx). The budget adapts as park.h's (adapt, up to `spin`):
+ * a waiter that shares its core with the thread it waits for learns to stop
+ * spinning. exclusive, deadline_ns: as mbx_i_park_wait. */
+static bool lr_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adapt, bool exclusive, bool (*quick)(void *),
                     mbx_i_park_ready_fn ready, void *ctx, int64_t deadline_ns)
 {
 	if (spin > 0) {
-		int32_t spent = 0;
-		for (int32_t step = 1; spent < spin; step = step < LR_STEP_MAX ? 2 * step : LR_STEP_MAX) {
+		int32_t budget = mbx_i_spin_budget(adapt, spin), spent = 0;
+		for (int32_t step = 1; spent < budget; step = step < LR_STEP_MAX ? 2 * step : LR_STEP_MAX) {
 			for (int32_t i = 0; i < step; i++)
 				mbx_cpu_relax();
 			spent += step;
-			if (quick(ctx))
+			if (quick(ctx)) {
+				mbx_i_spin_learn(adapt, spin, budget, true);
 				return true;
+			}
 		}
+		mbx_i_spin_learn(adapt, spin, budget, false);
 		for (int i = 0; i < LR_YIELDS; i++) {
 			if (deadline_ns > 0 && mbx_now_ns() >= deadline_ns)
 				break;
@@ -219,7 +233,7 @@ static mbx_status lr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool
 				}
 				if (!block)
 					return MBX_FULL;
-				lr_wait(&q->not_full, q->base.spin, false, lr_room_quick, lr_room_ready, &c, -1);
+				lr_wait(&q->not_full, q->base.spin, &q->full_spin, false, lr_room_quick, lr_room_ready, &c, -1);
 				t = MC_LOAD(&q->tail, memory_order_relaxed); /* a guess again, as above */
 				continue;
 			}
@@ -331,7 +345,9 @@ static mbx_status lr_pop_slow(lr_ring *q, lr_slot *s, uint64_t h, mbx_msg *out, 
 	 * catching up with a producer would otherwise read tail at every message
 	 * and take the producers' line from under their next CAS. */
 	if (deadline_ns != 0) {
-		int32_t budget = q->base.spin < LR_PRESPIN ? q->base.spin : LR_PRESPIN;
+		/* relaxed: the adaptive budget is a heuristic (park.h) */
+		int32_t budget = MC_LOAD(&q->spin_now.cur, memory_order_relaxed);
+		budget = budget < LR_PRESPIN ? budget : LR_PRESPIN;
 		for (int32_t spent = 0, step = 1; spent < budget; spent += step, step *= 2) {
 			for (int32_t i = 0; i < step; i++)
 				mbx_cpu_relax();
@@ -365,7 +381,7 @@ static mbx_status lr_pop_slow(lr_ring *q, lr_slot *s, uint64_t h, mbx_msg *out, 
 			return MBX_TIMEOUT;
 		if (deadline_ns == 0)
 			return MBX_EMPTY;
-		if (!lr_wait(&q->not_empty, q->base.spin, true, lr_pop_quick, lr_pop_ready, &c, deadline_ns))
+		if (!lr_wait(&q->not_empty, q->base.spin, &q->spin_now, true, lr_pop_quick, lr_pop_ready, &c, deadline_ns))
 			timed_out = true; /* one last look above */
 	}
 }
@@ -468,5 +484,7 @@ static int lr_init(mbx *m, const mbx_config *cfg)
 	q->pub = 0;
 	mbx_i_park_init(&q->not_empty);
 	mbx_i_park_init(&q->not_full);
+	mbx_i_spin_init(&q->spin_now, q->base.spin);
+	mbx_i_spin_init(&q->full_spin, q->base.spin);
 	return 0;
 }
