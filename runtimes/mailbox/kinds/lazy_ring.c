@@ -47,9 +47,15 @@
  * (and pos, which only adds wake-ups). A pop's relaxed peek at not_full.armed
  * is a shortcut, not part of the pairing: a peek that races a producer's
  * arming may miss it, and then that producer wakes at the next publication
- * (k pops, or the consumer's next wait). So a consumer that stops popping in
- * the middle of a batch without waiting (a long turn) can leave a producer
- * asleep beside up to k - 1 free slots until it pops or waits again.
+ * (k pops, or the consumer's next wait). A consumer that stops popping in the
+ * middle of a batch without waiting could then leave a producer asleep beside
+ * up to k - 1 free slots until it pops or waits again, and forever when the
+ * consumer's handler waits on that very producer (an ask to an actor blocked
+ * pushing into the asker's mailbox: a deadlock the room it made should have
+ * prevented). So a producer's sleep on a full ring is bounded: it wakes after
+ * LR_FULL_RECHECK_NS at most and re-reads pos. A missed peek costs at most
+ * that much latency, never progress; a full ring that stays full costs its
+ * sleeping producers one futex wait per LR_FULL_RECHECK_NS.
  *
  * Waiting (crossbeam's Backoff): a waiter checks only its own word (the
  * consumer: the next slot's seq; a producer facing full: pos) with 1, 2, 4,
@@ -78,6 +84,7 @@ enum {
 	LR_STEP_MAX = 64, /* pauses between two checks, at most */
 	LR_YIELDS = 4,    /* sched_yield calls between spinning and parking */
 	LR_PRESPIN = 127, /* pauses a waiting pop spends on its slot before it reads tail */
+	LR_FULL_RECHECK_NS = 1000000, /* a producer asleep on a full ring re-reads pos this often (top of file) */
 };
 
 /* 48 bytes: seq + the 40-byte message, packed (4 slots per 3 lines). Only
@@ -233,7 +240,9 @@ static mbx_status lr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool
 				}
 				if (!block)
 					return MBX_FULL;
-				lr_wait(&q->not_full, q->base.spin, &q->full_spin, false, lr_room_quick, lr_room_ready, &c, -1);
+				/* bounded: see "a missed peek" at the top of the file */
+				lr_wait(&q->not_full, q->base.spin, &q->full_spin, false, lr_room_quick, lr_room_ready, &c,
+				        mbx_now_ns() + LR_FULL_RECHECK_NS);
 				t = MC_LOAD(&q->tail, memory_order_relaxed); /* a guess again, as above */
 				continue;
 			}
