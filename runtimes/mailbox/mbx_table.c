@@ -19,6 +19,7 @@ extern const mbx_ops mbx_futex_ring_ops;
 extern const mbx_ops mbx_vyukov_ops;
 extern const mbx_ops mbx_segment_ops;
 extern const mbx_ops mbx_intrusive_stack_ops;
+extern const mbx_ops mbx_lazy_ring_ops;
 
 const mbx_ops *const mbx_table[] = {
 	&mbx_mutex_ops,
@@ -28,6 +29,7 @@ const mbx_ops *const mbx_table[] = {
 	&mbx_vyukov_ops,
 	&mbx_segment_ops,
 	&mbx_intrusive_stack_ops,
+	&mbx_lazy_ring_ops,
 	NULL,
 };
 
