@@ -83,8 +83,9 @@ after_run() {
 import sys
 sys.path.insert(0, "scripts")
 import mailroom_results as mr
+import result_files as rf
 path, load = sys.argv[1], sys.argv[2]
-mr.add_context(path, mailroom_load_end=load)
+rf.add_context(path, mailroom_load_end=load)
 res = mr.Results(path)
 noisy = res.noisy()
 print(f"[bench] load average at the end: {load}")

@@ -9,6 +9,7 @@ import math
 import os
 
 import mailroom_results as mr
+import result_files as rf
 from report_format import FAILED, MISSING, g, table
 
 INFO_FILE = "mailroom-info.txt"  # `mailroom-info` output, written beside the JSON by scripts/bench
@@ -195,14 +196,14 @@ def block_decision(c):
 
 # --- orderings across result sets -------------------------------------------------------------
 def sibling_sets(res):
-    """The result sets beside this one (results/*/bench.json, oldest first by mr.set_order_key),
+    """The result sets beside this one (results/*/bench.json, oldest first by result_files.set_order_key),
     this one included; only when the JSON sits in a folder under one named 'results'."""
     here = os.path.dirname(os.path.abspath(res.path))
     parent = os.path.dirname(here)
     if os.path.basename(parent) != "results":
         return [res]
     out = []
-    for p in mr.result_sets(os.path.dirname(parent)):
+    for p in rf.result_sets(os.path.dirname(parent)):
         if os.path.abspath(p) == os.path.abspath(res.path):
             out.append(res)
             continue

@@ -193,7 +193,7 @@ def _specs(scenarios):
 
 def legacy_name(name):
     """A name as result sets older than the mode:<m> naming wrote it (what
-    mailroom_results.normalise_name undoes): bank/counter/kv without a mode part in thread mode,
+    result_files.normalise_name undoes): bank/counter/kv without a mode part in thread mode,
     with /mode:pool last (before the time suffix) when pooled; supervision without a mode part,
     thread per actor only (None for a pooled one: those sets had none)."""
     parts = name.split("/")
@@ -489,6 +489,7 @@ class ScriptsTest(unittest.TestCase):
     def test_normalise_legacy_names(self):
         sys.path.insert(0, SCRIPTS)
         import mailroom_results as mr
+        import result_files as rf
         cases = {
             "bank/vyukov/accounts:2/clients:4/real_time": "bank/vyukov/mode:thread/accounts:2/clients:4/real_time",
             "bank/vyukov/accounts:2/clients:4/clients_as:actors/mode:pool/real_time_median":
@@ -499,12 +500,12 @@ class ScriptsTest(unittest.TestCase):
                 "supervision/vyukov/mode:thread/restart/process_time/manual_time",
         }
         for old, new in cases.items():
-            self.assertEqual(mr.normalise_name(old), new)
-            self.assertEqual(mr.normalise_name(new), new)
+            self.assertEqual(rf.normalise_name(old), new)
+            self.assertEqual(rf.normalise_name(new), new)
         for b in self.doc["benchmarks"]:  # today's names pass unchanged; old ones map back to them
-            self.assertEqual(mr.normalise_name(b["name"]), b["name"])
+            self.assertEqual(rf.normalise_name(b["name"]), b["name"])
             if legacy_name(b["name"]) is not None:
-                self.assertEqual(mr.normalise_name(legacy_name(b["name"])), b["name"])
+                self.assertEqual(rf.normalise_name(legacy_name(b["name"])), b["name"])
         legacy = write_synthetic(os.path.join(self.tmp, "legacy-only", "bench.json"), legacy=True)
         res = mr.Results(legacy)
         self.assertGreater(res.renamed, 0)
@@ -603,13 +604,13 @@ class ScriptsTest(unittest.TestCase):
 
     def test_newest_result_prefers_dated_folders(self):
         sys.path.insert(0, SCRIPTS)
-        import mailroom_results
+        import result_files
         undated = write_synthetic(os.path.join(self.tmp, "results", "scratch", "bench.json"),
                                   scenarios=("limit",))
         older = write_synthetic(os.path.join(self.tmp, "results", "2026-01-01-h-abc", "bench.json"),
                                 scenarios=("limit",))
         try:
-            self.assertEqual(mailroom_results.newest_json(self.tmp), self.full)
+            self.assertEqual(result_files.newest_json(self.tmp), self.full)
         finally:
             for p in (undated, older):
                 shutil.rmtree(os.path.dirname(p))
@@ -618,7 +619,7 @@ class ScriptsTest(unittest.TestCase):
         """Two sets of one day: the run that started later is the newest and the other is the set
         before it, whatever their names and mtimes (a fresh clone's mtimes are all alike)."""
         sys.path.insert(0, SCRIPTS)
-        import mailroom_results
+        import result_files
         root = os.path.join(self.tmp, "sameday")
         late = write_synthetic(os.path.join(root, "results", "2026-12-05-vm-5d1dfd3", "bench.json"),
                                scenarios=("limit",), date="2026-12-05T08:57:37+00:00")
@@ -628,8 +629,8 @@ class ScriptsTest(unittest.TestCase):
         try:
             for p in (late, early):
                 os.utime(p, (1_000_000, 1_000_000))
-            self.assertEqual(mailroom_results.newest_json(root), late)
-            self.assertEqual(mailroom_results.result_sets(root), [early, late])
+            self.assertEqual(result_files.newest_json(root), late)
+            self.assertEqual(result_files.result_sets(root), [early, late])
         finally:
             shutil.rmtree(root)
 
@@ -719,7 +720,8 @@ class BinaryNamesTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="mailroom-names-")
         sys.path.insert(0, SCRIPTS)
         import mailroom_results
-        cls.mr = mailroom_results
+        import result_files
+        cls.mr, cls.rf = mailroom_results, result_files
 
     @classmethod
     def tearDownClass(cls):
@@ -732,7 +734,7 @@ class BinaryNamesTest(unittest.TestCase):
         for name in full:
             b = self.mr.Bench(name)
             impls.add(b.impl)
-            self.assertEqual(self.mr.normalise_name(name), name)  # today's form: nothing to rewrite
+            self.assertEqual(self.rf.normalise_name(name), name)  # today's form: nothing to rewrite
             moded = b.scenario in ("fanin_actors", "bank", "counter", "kv", "memory_idle", "supervision") or \
                 b.scenario.startswith("savina_")
             if moded:
