@@ -1,14 +1,14 @@
 /* harness_mailbox.c: model-checking harnesses over the shipped mailboxes
- * (futex_ring, vyukov), built from the same sources with MAILROOM_MODEL, so
- * every atomic, futex call and spin of park.h, futex_ring.h and vyukov.c is
- * a scheduling point. Spin budget 0: a waiter parks at once (the spin phase
+ * (futex_ring, vyukov, lazy_ring), built from the same sources with
+ * MAILROOM_MODEL, so every atomic, futex call and spin of park.h,
+ * futex_ring.h, vyukov.c and lazy_ring.c is a scheduling point. Spin budget 0: a waiter parks at once (the spin phase
  * only delays the park; with it the same schedules recur, longer).
  *
  * Oracles: every message pushed with MBX_OK is popped exactly once, intact,
  * in per-producer order; a try_pop answers EMPTY only if no push had
  * completed before it began (minus those already taken); with close, the
- * consumer's MBX_CLOSED comes after every OK push was taken (futex_ring:
- * exact close) or the rest is drained afterwards (vyukov). A lost wake-up
+ * consumer's MBX_CLOSED comes after every OK push was taken (futex_ring,
+ * lazy_ring: exact close) or the rest is drained afterwards (vyukov). A lost wake-up
  * shows as the checker's lost-wakeup failure, a missing hand-off as a
  * data race on the message. */
 #include <stdio.h>
@@ -20,6 +20,7 @@
 
 extern const mbx_ops mbx_futex_ring_ops;
 extern const mbx_ops mbx_vyukov_ops;
+extern const mbx_ops mbx_lazy_ring_ops;
 
 enum { HB_MAX = 8 };
 
@@ -183,3 +184,14 @@ HARNESS(vy_close, 3, 2, "vyukov: a push races close; every OK push is taken or d
         &mbx_vyukov_ops, MBX_UNBOUNDED, 1, 2, POP_UNTIL_CLOSED, true)
 HARNESS(vy_retry, 3, 2, "vyukov: try_pop meets pushes mid-link (RETRY), never a wrong EMPTY",
         &mbx_vyukov_ops, MBX_UNBOUNDED, 2, 1, TRY_POP, false)
+/* lazy_ring: capacity 8, so the consumer publishes head every k = 2 pops (and
+ * before it waits): the lazy path is in every schedule; capacity 2 (k = 1)
+ * for the full ring, whose producers wait on the cached head and not_full */
+HARNESS(lr_park, 3, 2, "lazy_ring: consumer parks on empty, 2 producers push 1 each",
+        &mbx_lazy_ring_ops, 8, 2, 1, POP, false)
+HARNESS(lr_full, 3, 1, "lazy_ring, capacity 2: 2 producers push 2 each, so they wait on full",
+        &mbx_lazy_ring_ops, 2, 2, 2, POP, false)
+HARNESS(lr_close, 3, 2, "lazy_ring: a push races close; CLOSED only after every OK push is taken",
+        &mbx_lazy_ring_ops, 8, 1, 2, POP_UNTIL_CLOSED, true)
+HARNESS(lr_trypop, 3, 2, "lazy_ring: try_pop never answers EMPTY after a completed push",
+        &mbx_lazy_ring_ops, 8, 2, 1, TRY_POP, false)

@@ -16,7 +16,8 @@ static const char *const P = "mailroom-mc";
 
 extern const mc_harness mc_litmus_sb_rel, mc_litmus_sb_sc, mc_litmus_mp_relaxed, mc_litmus_mp_relacq,
 	mc_litmus_store_order, mc_litmus_ec_rel, mc_litmus_ec_sc;
-extern const mc_harness mc_fr_park, mc_fr_full, mc_fr_close, mc_fr_trypop, mc_vy_park, mc_vy_close, mc_vy_retry;
+extern const mc_harness mc_fr_park, mc_fr_full, mc_fr_close, mc_fr_trypop, mc_vy_park, mc_vy_close, mc_vy_retry,
+	mc_lr_park, mc_lr_full, mc_lr_close, mc_lr_trypop;
 extern const mc_harness mc_reply_ask, mc_reply_abandon;
 extern const mc_harness mc_pool_inject, mc_pool_next;
 
@@ -24,7 +25,8 @@ extern const mc_harness mc_pool_inject, mc_pool_next;
 const mc_harness *const mc_harness_table[] = {
 	&mc_litmus_sb_rel, &mc_litmus_sb_sc, &mc_litmus_mp_relaxed, &mc_litmus_mp_relacq, &mc_litmus_store_order,
 	&mc_litmus_ec_rel, &mc_litmus_ec_sc, &mc_fr_park, &mc_fr_full, &mc_fr_close, &mc_fr_trypop, &mc_vy_park,
-	&mc_vy_close, &mc_vy_retry, &mc_reply_ask, &mc_reply_abandon, &mc_pool_inject, &mc_pool_next, NULL,
+	&mc_vy_close, &mc_vy_retry, &mc_lr_park, &mc_lr_full, &mc_lr_close, &mc_lr_trypop, &mc_reply_ask,
+	&mc_reply_abandon, &mc_pool_inject, &mc_pool_next, NULL,
 };
 
 static void usage(void)

@@ -260,7 +260,10 @@ static mbx_status lr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool
 	s->msg = *msg;
 	/* release: pairs with the consumer's acquire load of seq in lr_published;
 	 * hands the message over. Not P for the park: the claim CAS above is. */
-	MC_STORE(&s->seq, t + 1, memory_order_release);
+	if (MBX_MUTANT(33)) /* mutant 33: relaxed publish, the message is not handed over */
+		MC_STORE(&s->seq, t + 1, memory_order_relaxed);
+	else
+		MC_STORE(&s->seq, t + 1, memory_order_release);
 	if (was_empty) {
 		/* seq_cst, after the seq_cst claim: the Dekker pairing with the
 		 * consumer's [store head; load tail] before it waits (top of file) */
