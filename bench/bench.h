@@ -48,6 +48,10 @@ enum { BN_PIN_NONE = 0, BN_PIN_SAME, BN_PIN_DIFF };
 enum { BN_CALL_DIRECT = 0, BN_CALL_TABLE };
 enum { BN_PROBE_SPIN = 0, BN_PROBE_FUTEX };
 enum { BN_SLOT_FUTEX = 0, BN_SLOT_CONDVAR, BN_SLOT_CONDVAR_SPIN }; /* oneshot's reply slots */
+/* fanin's wait strategy: the kind's own (no name part: spin, [yield,] park),
+ * wait:park (spin budget 0: park at once), wait:noyield (MBX_CAP_YIELD
+ * kinds: spin, then park, no yield phase) */
+enum { BN_WAIT_OWN = 0, BN_WAIT_PARK, BN_WAIT_NOYIELD };
 /* Execution mode of the case's actors (actor.h): a thread per actor, or
  * tasks on one act_pool that the harness creates around setup..finish. */
 enum { BN_MODE_THREAD = 0, BN_MODE_POOL };
@@ -70,7 +74,7 @@ struct bn_case {
 	} pingpong;
 	struct {
 		uint32_t producers, cap; /* cap: a capacity or BN_CAP_NONE */
-		bool park; /* wait:park: spin budget 0 (park at once), else the kind's default */
+		int wait; /* BN_WAIT_*: the wait strategy (the wait: name part) */
 	} fanin;
 	struct {
 		uint32_t producers, cap; /* fanin_actors: producer actors; the consumer's capacity or BN_CAP_NONE */
@@ -237,6 +241,7 @@ static inline uint64_t bn_rng_next(uint64_t *s)
 
 /* Creates a mailbox for a case; on failure records it and returns NULL. */
 mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin);
+mbx *bn_mbx_create_cfg(bn_run *r, const mbx_ops *ops, const mbx_config *cfg);
 
 /* The scenarios (one definition each, in the scenario files). */
 extern const bn_scenario bn_sc_pingpong, bn_sc_fanin, bn_sc_fanin_actors, bn_sc_ask, bn_sc_burst, bn_sc_idle_wakeup;

@@ -99,19 +99,23 @@ static void mailbox_cases(emitter *e, bool full)
 				emit(e, c, "fanin/%s/P:%u/cap:%s", o->name, (unsigned)c.fanin.producers,
 				     cap_str(c.fanin.cap, cb, sizeof cb));
 			}
-		/* the wait strategy as a dimension: park at once (spin 0) at the
-		 * quick sweep's ends (P=1, 8) in both sweeps, at capacity 1024
-		 * (none for unbounded-only kinds) */
+		/* the wait strategy as a dimension, at the quick sweep's ends (P=1,
+		 * 8) in both sweeps, at capacity 1024 (none for unbounded-only
+		 * kinds): park at once (spin 0) for kinds that spin, and spin then
+		 * park without the yield phase for kinds that have one */
 		const size_t ends[2] = {0, sweep_len(prod, false) - 1};
-		for (size_t j = 0; j < 2 && (o->caps & MBX_CAP_SPIN); j++) {
-			bn_case c = base;
-			c.sc = &bn_sc_fanin;
-			c.fanin.producers = prod.v[ends[j]];
-			c.fanin.cap = (o->caps & MBX_CAP_BOUNDED) ? 1024 : BN_CAP_NONE;
-			c.fanin.park = true;
-			emit(e, c, "fanin/%s/P:%u/cap:%s/wait:park", o->name, (unsigned)c.fanin.producers,
-			     cap_str(c.fanin.cap, cb, sizeof cb));
-		}
+		static const struct { unsigned cap; int wait; const char *name; } waits[] = {
+			{MBX_CAP_SPIN, BN_WAIT_PARK, "park"}, {MBX_CAP_YIELD, BN_WAIT_NOYIELD, "noyield"}};
+		for (size_t w = 0; w < sizeof waits / sizeof waits[0]; w++)
+			for (size_t j = 0; j < 2 && (o->caps & waits[w].cap); j++) {
+				bn_case c = base;
+				c.sc = &bn_sc_fanin;
+				c.fanin.producers = prod.v[ends[j]];
+				c.fanin.cap = (o->caps & MBX_CAP_BOUNDED) ? 1024 : BN_CAP_NONE;
+				c.fanin.wait = waits[w].wait;
+				emit(e, c, "fanin/%s/P:%u/cap:%s/wait:%s", o->name, (unsigned)c.fanin.producers,
+				     cap_str(c.fanin.cap, cb, sizeof cb), waits[w].name);
+			}
 		bn_case ask = base;
 		ask.sc = &bn_sc_ask;
 		emit(e, ask, "ask/%s", o->name);

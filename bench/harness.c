@@ -84,13 +84,19 @@ void bn_set_counter(bn_run *r, const char *name, double value)
 	r->extra[r->nextra++].value = value;
 }
 
-mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin)
+mbx *bn_mbx_create_cfg(bn_run *r, const mbx_ops *ops, const mbx_config *cfg)
 {
-	mbx *m = mbx_create(ops, cap, spin);
+	mbx *m = mbx_create_cfg(ops, cfg);
 	if (!m)
 		bn_fail(r, "cannot create mailbox %s (capacity %u): %s", ops ? ops->name : "(none)",
-		        (unsigned)cap, strerror(errno));
+		        (unsigned)cfg->capacity, strerror(errno));
 	return m;
+}
+
+mbx *bn_mbx_create(bn_run *r, const mbx_ops *ops, uint32_t cap, int32_t spin)
+{
+	mbx_config cfg = {.capacity = cap, .spin = spin, .yields = -1};
+	return bn_mbx_create_cfg(r, ops, &cfg);
 }
 
 /* ---- latch ---- */

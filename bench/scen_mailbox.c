@@ -227,14 +227,16 @@ const bn_scenario bn_sc_pingpong = {
 };
 
 /* ======================================================================
- * fanin/<mailbox>/P:<n>/cap:<c>[/wait:park]: P producer threads each push
+ * fanin/<mailbox>/P:<n>/cap:<c>[/wait:park|noyield]: P producer threads each push
  * their quota (sender = id, seq = 0, 1, ...) to one mailbox; the main thread
  * is the consumer: it checks per-producer FIFO and every payload, and sums the
  * payloads against the producers' own sums. Throughput only: no per-op
  * clock read (it would cost as much as the op). The wait strategy is a
- * dimension: the plain name waits the kind's way (spin budget, then park);
- * wait:park (kinds with MBX_CAP_SPIN) sets the spin budget to 0, so both
- * sides park at once, and the pair says what the spin phase buys in
+ * dimension: the plain name waits the kind's way (spin budget, then, for
+ * MBX_CAP_YIELD kinds, a few yields, then park); wait:park (kinds with
+ * MBX_CAP_SPIN) sets the spin budget to 0, so both sides park at once, and
+ * wait:noyield (MBX_CAP_YIELD kinds) drops the yield phase (spin, then
+ * park): each against the plain name says what that phase buys in
  * throughput and costs in cpu_ns_per_item.
  * ==================================================================== */
 typedef struct fanin_ctx {
@@ -271,7 +273,11 @@ static void fanin_setup(bn_run *r)
 		bn_fail(r, "out of memory");
 		return;
 	}
-	x->box = bn_mbx_create(r, r->c->mbx, r->c->fanin.cap, r->c->fanin.park ? 0 : -1);
+	int wait = r->c->fanin.wait;
+	mbx_config cfg = {.capacity = r->c->fanin.cap,
+	                  .spin = wait == BN_WAIT_PARK ? 0 : -1,
+	                  .yields = wait == BN_WAIT_NOYIELD ? 0 : -1};
+	x->box = bn_mbx_create_cfg(r, r->c->mbx, &cfg);
 	if (x->box)
 		bn_crew_start(&x->crew, r, p, fanin_producer, NULL);
 }

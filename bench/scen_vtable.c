@@ -40,7 +40,7 @@ static inline __attribute__((always_inline)) void push_pop_pairs(bn_run *r, mbx 
 static void vtable_setup(bn_run *r)
 {
 	vtable_ctx *x = r->ctx;
-	mbx_config cfg = {.capacity = 0, .spin = -1};
+	mbx_config cfg = {.capacity = 0, .spin = -1, .yields = -1};
 	if (r->c->vtable.call == BN_CALL_DIRECT) {
 		x->m = fr_create(&cfg);
 		if (!x->m)

@@ -35,9 +35,9 @@ PLOT_FILES = {"latency": "latency.png", "fanin": "fanin.png", "bank": "bank.png"
 
 
 # Parts a name leaves out at their default value: bank's 'clients_as' (client threads unless
-# clients_as:actors) and fanin's 'wait' (the kind's own wait unless wait:park). select() matches
-# the default unless asked otherwise, so a table that does not name them never picks up the
-# variant.
+# clients_as:actors) and fanin's 'wait' (the kind's own wait unless wait:park or wait:noyield).
+# select() matches the default unless asked otherwise, so a table that does not name them never
+# picks up the variant.
 PARAM_DEFAULTS = {"clients_as": "threads", "wait": "spin"}
 
 

@@ -111,26 +111,33 @@ def why_missed(r):
     return out
 
 
+# fanin's wait: name parts other than the kind's own wait, and what each drops from it
+WAIT_VARIANTS = (("park", "wait:park (spin budget 0)", "spin, then park"),
+                 ("noyield", "wait:noyield (spin, then park, no yield phase)", "spin, yield, then park"))
+
+
 def wait_findings(r):
-    """Fan-in with the kind's own wait (spin budget, then park) against wait:park (budget 0), per
-    producer count: what the spin phase buys in throughput and costs in CPU per message."""
-    parked = [b for b in r.select("fanin", wait="park") if b.kind == "mailbox" and not b.failed]
+    """Fan-in with the kind's own wait against each wait: variant, per producer count: what the
+    phase the variant drops buys in throughput and costs in CPU per message (wait:park: the spin
+    budget; wait:noyield: the yield phase of kinds that have one)."""
     out = []
-    for p in sorted({b.param("P") for b in parked}, key=mr.num_key):
-        rows = []
-        for b0 in (b for b in parked if b.param("P") == p):
-            bd = r.one("fanin", b0.impl, P=p, cap=b0.param("cap"))
-            if bd is None or bd.failed or not all(x.stat(f) for x in (bd, b0)
-                                                    for f in ("items_per_second", "cpu_ns_per_item")):
-                continue
-            rows.append((bd.median("items_per_second") / b0.median("items_per_second"),
-                         bd.median("cpu_ns_per_item") / b0.median("cpu_ns_per_item"), b0.impl,
-                         bd.stat("items_per_second").overlaps(b0.stat("items_per_second"))))
-        if rows:
-            rows.sort(key=lambda x: -x[0])
-            out.append(f"Fan-in P={p}, the kind's own wait (spin, then park) ÷ wait:park (spin budget 0): "
-                       + "; ".join(f"{m} {g(t)}x the throughput{' (spreads overlap)' if ov else ''} at "
-                                   f"{g(c)}x the CPU per message" for t, c, m, ov in rows) + ".")
+    for wait, variant, own in WAIT_VARIANTS:
+        varied = [b for b in r.select("fanin", wait=wait) if b.kind == "mailbox" and not b.failed]
+        for p in sorted({b.param("P") for b in varied}, key=mr.num_key):
+            rows = []
+            for b0 in (b for b in varied if b.param("P") == p):
+                bd = r.one("fanin", b0.impl, P=p, cap=b0.param("cap"))
+                if bd is None or bd.failed or not all(x.stat(f) for x in (bd, b0)
+                                                        for f in ("items_per_second", "cpu_ns_per_item")):
+                    continue
+                rows.append((bd.median("items_per_second") / b0.median("items_per_second"),
+                             bd.median("cpu_ns_per_item") / b0.median("cpu_ns_per_item"), b0.impl,
+                             bd.stat("items_per_second").overlaps(b0.stat("items_per_second"))))
+            if rows:
+                rows.sort(key=lambda x: -x[0])
+                out.append(f"Fan-in P={p}, the kind's own wait ({own}) ÷ {variant}: "
+                           + "; ".join(f"{m} {g(t)}x the throughput{' (spreads overlap)' if ov else ''} at "
+                                       f"{g(c)}x the CPU per message" for t, c, m, ov in rows) + ".")
     return out
 
 

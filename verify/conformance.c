@@ -495,7 +495,26 @@ static void t_bad_config(const mbx_ops *ops, uint64_t seed)
 	m = make(ops, 0, -1);
 	CHECK_EQ(m->spin, ops->default_spin);
 	CHECK_EQ(m->capacity, ops->default_capacity);
+	CHECK_EQ(m->yields, ops->caps & MBX_CAP_YIELD ? ops->default_yields : 0);
 	mbx_destroy(m);
+	/* The wait's yield phase (config.yields): the kind's default for -1, as
+	 * given for MBX_CAP_YIELD kinds, none for the others. It follows a spin,
+	 * so the capability comes with MBX_CAP_SPIN and a default above 0. */
+	if (ops->caps & MBX_CAP_YIELD) {
+		CHECK(ops->caps & MBX_CAP_SPIN);
+		CHECK(ops->default_yields > 0);
+	} else {
+		CHECK_EQ(ops->default_yields, 0);
+	}
+	const int32_t yields[] = {-1, 0, 3};
+	for (size_t k = 0; k < sizeof yields / sizeof yields[0]; k++) {
+		mbx_config cfg = {.capacity = 0, .spin = -1, .yields = yields[k]};
+		m = mbx_create_cfg(ops, &cfg);
+		CHECK(m != NULL);
+		CHECK_EQ(m->yields, !(ops->caps & MBX_CAP_YIELD) ? 0 : yields[k] < 0 ? ops->default_yields : yields[k]);
+		CHECK_EQ(m->spin, ops->default_spin);
+		mbx_destroy(m);
+	}
 }
 
 /* ---------------------------------------------------------------- driver */

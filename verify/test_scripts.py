@@ -127,6 +127,9 @@ def _specs(scenarios):
                                 min(p + 1, 2) if spin else 0.8, p + 1))
                 if spin and p in (1, 8):  # wait:park: half the rate at 0.8 CPU
                     out.append(rate(f"fanin/{m}/P:{p}/cap:{CAP[m]}/wait:park/real_time", ips / 2, 0.8, p + 1))
+                if m == "futex_ring" and p in (1, 8):  # as if it had a yield phase: without it 0.8x
+                    out.append(rate(f"fanin/{m}/P:{p}/cap:{CAP[m]}/wait:noyield/real_time", ips * 0.8,
+                                    min(p + 1, 2), p + 1))
         if "burst" in scenarios:
             for cap in (64, 1024):
                 out.append(rate(f"burst/{m}/cap:{cap}/real_time", 8e6 * (1 + (cap > 64)), 1.5, 2))
@@ -464,6 +467,11 @@ class ScriptsTest(unittest.TestCase):
         # fan-in tables leave out (P=8 futex_ring is 25e6 * 0.35, never the parked half of it).
         self.assertRegex(findings, r"Fan-in P=8, the kind's own wait \(spin, then park\) ÷ wait:park "
                                    r"\(spin budget 0\): \w+ [12][.0-9]*x the throughput at 1[.0-9]*x the CPU per message")
+        # The yield phase, against wait:noyield (kinds that have one): about 1 / 0.8 = 1.25x.
+        self.assertRegex(findings, r"Fan-in P=1, the kind's own wait \(spin, yield, then park\) ÷ wait:noyield "
+                                   r"\(spin, then park, no yield phase\): futex_ring 1\.2[0-9]x the throughput")
+        fanin = block(text, "fanin")
+        self.assertNotIn("wait:", fanin)  # the tables show the kind's own wait only
         self.assertEqual(run(PY, rep, "--check", "--report-md", md, self.full).returncode, 0)
 
     def test_report_pooled_partly_missing(self):

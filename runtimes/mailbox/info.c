@@ -9,7 +9,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mailroom-info [--names] [--help]\n"
 	           "  (no flag)  print the mailbox table: name, capabilities, default capacity,\n"
-	           "             default spin budget, summary\n"
+	           "             default spin budget, default yields before parking, summary\n"
 	           "  --names    print only the mailbox names, one per line\n"
 	           "  --help     this text\n");
 }
@@ -21,7 +21,7 @@ static void caps_str(unsigned c, char *buf, size_t n)
 		{MBX_CAP_BLOCKING, "blocking"}, {MBX_CAP_LOCKFREE, "lock-free"},
 		{MBX_CAP_WAITFREE_PUSH, "wait-free-push"}, {MBX_CAP_SPIN, "spin-then-park"},
 		{MBX_CAP_RETRY, "retry"},       {MBX_CAP_POW2, "pow2"},
-		{MBX_CAP_EXACT_CLOSE, "exact-close"},
+		{MBX_CAP_EXACT_CLOSE, "exact-close"}, {MBX_CAP_YIELD, "yield-before-park"},
 	};
 	buf[0] = 0;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 		if ((int)strlen(mbx_table[i]->name) > w)
 			w = (int)strlen(mbx_table[i]->name);
 	if (!names_only)
-		printf("%-*s %-62s %9s %6s  %s\n", w, "name", "capabilities", "capacity", "spin", "summary");
+		printf("%-*s %-76s %9s %6s %6s  %s\n", w, "name", "capabilities", "capacity", "spin", "yields",
+		       "summary");
 	for (size_t i = 0; mbx_table[i]; i++) {
 		const mbx_ops *o = mbx_table[i];
 		if (names_only) {
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
 			snprintf(cap, sizeof cap, "none");
 		else
 			snprintf(cap, sizeof cap, "%u", o->default_capacity);
-		printf("%-*s %-62s %9s %6d  %s\n", w, o->name, caps, cap, o->default_spin, o->summary);
+		printf("%-*s %-76s %9s %6d %6d  %s\n", w, o->name, caps, cap, o->default_spin,
+		       o->caps & MBX_CAP_YIELD ? o->default_yields : 0, o->summary);
 	}
 	return 0;
 }

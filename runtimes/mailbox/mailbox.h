@@ -64,11 +64,17 @@ enum {
 	MBX_CAP_RETRY = 1u << 6,     /* try_pop may answer MBX_RETRY (see "linearizability") */
 	MBX_CAP_POW2 = 1u << 7,      /* capacity must be a power of two */
 	MBX_CAP_EXACT_CLOSE = 1u << 8, /* close is linearizable: see "close" below */
+	MBX_CAP_YIELD = 1u << 9,     /* yields the CPU between spinning and parking (config.yields) */
 };
 
 typedef struct mbx_config {
 	uint32_t capacity; /* 0 = the kind's default; MBX_UNBOUNDED = no limit */
 	int32_t spin;      /* spin iterations before parking; -1 = the kind's default, 0 = park at once */
+	/* MBX_CAP_YIELD kinds: sched_yield calls after the spin, before parking
+	 * (a spin budget of 0 skips them too); -1 = the kind's default, 0 = none.
+	 * Other kinds have no yield phase and ignore it. Like spin, -1 is the
+	 * default: a config must set it (mbx_create does). */
+	int32_t yields;
 } mbx_config;
 #define MBX_UNBOUNDED UINT32_MAX
 
@@ -154,6 +160,7 @@ typedef struct mbx_ops {
 	unsigned caps;       /* MBX_CAP_* */
 	uint32_t default_capacity; /* used when config.capacity == 0 (MBX_UNBOUNDED: none) */
 	int32_t default_spin;      /* used when config.spin < 0 */
+	int32_t default_yields;    /* used when config.yields < 0 (MBX_CAP_YIELD kinds) */
 
 	size_t (*size)(const mbx_config *cfg);      /* 0: cfg invalid (EINVAL) */
 	int (*init)(mbx *m, const mbx_config *cfg); /* 0 or errno (EINVAL, ENOMEM) */
@@ -172,6 +179,7 @@ struct mbx {
 	const mbx_ops *ops;
 	uint32_t capacity; /* effective; MBX_UNBOUNDED if none */
 	int32_t spin;      /* effective spin budget */
+	int32_t yields;    /* effective yields before parking (0 without MBX_CAP_YIELD) */
 };
 
 /* The table (mbx_table.c): NULL-terminated, in a stable order. */
@@ -185,6 +193,8 @@ const mbx_ops *mbx_find(const char *name); /* NULL if unknown */
 /* Creates a mailbox of kind ops; resolves defaults; NULL + errno (EINVAL,
  * ENOMEM) on failure. mbx_destroy frees it. */
 mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin);
+/* The same from a whole config (the wait strategy's yields included). */
+mbx *mbx_create_cfg(const mbx_ops *ops, const mbx_config *cfg);
 /* In caller memory: mbx_footprint is the bytes (at MBX_CACHELINE
  * alignment) mbx_create_in needs; 0 + errno EINVAL for a bad kind or
  * config. mbx_create_in answers the mailbox (at mem) or NULL + errno;

@@ -65,17 +65,16 @@ const char *mbx_status_name(mbx_status s)
 
 size_t mbx_footprint(const mbx_ops *ops, uint32_t capacity, int32_t spin)
 {
-	mbx_config cfg = {.capacity = capacity, .spin = spin};
+	mbx_config cfg = {.capacity = capacity, .spin = spin, .yields = -1};
 	size_t n = ops ? ops->size(&cfg) : 0;
 	if (!n)
 		errno = EINVAL;
 	return n;
 }
 
-mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spin)
+static mbx *create_in(const mbx_ops *ops, void *mem, const mbx_config *cfg)
 {
-	mbx_config cfg = {.capacity = capacity, .spin = spin};
-	int e = ops && mem ? ops->init(mem, &cfg) : EINVAL;
+	int e = ops && mem ? ops->init(mem, cfg) : EINVAL;
 	if (e) {
 		errno = e;
 		return NULL;
@@ -83,23 +82,37 @@ mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spi
 	return mem;
 }
 
-mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
+mbx *mbx_create_in(const mbx_ops *ops, void *mem, uint32_t capacity, int32_t spin)
 {
-	size_t n = mbx_footprint(ops, capacity, spin);
-	if (!n)
+	mbx_config cfg = {.capacity = capacity, .spin = spin, .yields = -1};
+	return create_in(ops, mem, &cfg);
+}
+
+mbx *mbx_create_cfg(const mbx_ops *ops, const mbx_config *cfg)
+{
+	size_t n = ops && cfg ? ops->size(cfg) : 0;
+	if (!n) {
+		errno = EINVAL;
 		return NULL;
+	}
 	void *mem = aligned_alloc(MBX_CACHELINE, n); /* n: a multiple of the line (size()) */
 	if (!mem) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	mbx *m = mbx_create_in(ops, mem, capacity, spin);
+	mbx *m = create_in(ops, mem, cfg);
 	if (!m) {
 		int e = errno;
 		free(mem);
 		errno = e;
 	}
 	return m;
+}
+
+mbx *mbx_create(const mbx_ops *ops, uint32_t capacity, int32_t spin)
+{
+	mbx_config cfg = {.capacity = capacity, .spin = spin, .yields = -1};
+	return mbx_create_cfg(ops, &cfg);
 }
 
 void mbx_destroy(mbx *m)
@@ -155,5 +168,8 @@ int mbx_i_init(mbx *base, const mbx_ops *ops, const mbx_config *cfg)
 	base->ops = ops;
 	base->capacity = cap;
 	base->spin = spin;
+	/* no yield phase without the capability; a config that leaves yields
+	 * at -1 (or a NULL one) gets the kind's default */
+	base->yields = !(ops->caps & MBX_CAP_YIELD) ? 0 : cfg && cfg->yields >= 0 ? cfg->yields : ops->default_yields;
 	return 0;
 }

@@ -82,7 +82,6 @@
 enum {
 	LR_K_MAX = 32,   /* pops between head publications, at most (and <= cap / 4) */
 	LR_STEP_MAX = 64, /* pauses between two checks, at most */
-	LR_YIELDS = 4,    /* sched_yield calls between spinning and parking */
 	LR_PRESPIN = 127, /* pauses a waiting pop spends on its slot before it reads tail */
 	LR_FULL_RECHECK_NS = 1000000, /* a producer asleep on a full ring re-reads pos this often (top of file) */
 };
@@ -136,13 +135,14 @@ extern const mbx_ops mbx_lazy_ring_ops;
 
 /* The backoff wait shared by both sides: quick(ctx) (a cheap look at the
  * waiter's own word) with growing pauses until the budget (in pauses) is
- * spent, then LR_YIELDS yields (spin > 0 only), then the park with the full
+ * spent, then base->yields yields (spin > 0 only), then the park with the full
  * re-check ready(ctx). The budget adapts as park.h's (adapt, up to `spin`):
  * a waiter that shares its core with the thread it waits for learns to stop
  * spinning. exclusive, deadline_ns: as mbx_i_park_wait. */
-static bool lr_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adapt, bool exclusive, bool (*quick)(void *),
+static bool lr_wait(mbx_i_park *p, const mbx *base, mbx_i_spin *adapt, bool exclusive, bool (*quick)(void *),
                     mbx_i_park_ready_fn ready, void *ctx, int64_t deadline_ns)
 {
+	int32_t spin = base->spin;
 	if (spin > 0) {
 		int32_t budget = mbx_i_spin_budget(adapt, spin), spent = 0;
 		for (int32_t step = 1; spent < budget; step = step < LR_STEP_MAX ? 2 * step : LR_STEP_MAX) {
@@ -155,7 +155,7 @@ static bool lr_wait(mbx_i_park *p, int32_t spin, mbx_i_spin *adapt, bool exclusi
 			}
 		}
 		mbx_i_spin_learn(adapt, spin, budget, false);
-		for (int i = 0; i < LR_YIELDS; i++) {
+		for (int32_t i = 0; i < base->yields; i++) {
 			if (deadline_ns > 0 && mbx_now_ns() >= deadline_ns)
 				break;
 			MC_YIELD(); /* sched_yield(): often runs the thread we wait for */
@@ -241,7 +241,7 @@ static mbx_status lr_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bool
 				if (!block)
 					return MBX_FULL;
 				/* bounded: see "a missed peek" at the top of the file */
-				lr_wait(&q->not_full, q->base.spin, &q->full_spin, false, lr_room_quick, lr_room_ready, &c,
+				lr_wait(&q->not_full, &q->base, &q->full_spin, false, lr_room_quick, lr_room_ready, &c,
 				        mbx_now_ns() + LR_FULL_RECHECK_NS);
 				t = MC_LOAD(&q->tail, memory_order_relaxed); /* a guess again, as above */
 				continue;
@@ -393,7 +393,7 @@ static mbx_status lr_pop_slow(lr_ring *q, lr_slot *s, uint64_t h, mbx_msg *out, 
 			return MBX_TIMEOUT;
 		if (deadline_ns == 0)
 			return MBX_EMPTY;
-		if (!lr_wait(&q->not_empty, q->base.spin, &q->spin_now, true, lr_pop_quick, lr_pop_ready, &c, deadline_ns))
+		if (!lr_wait(&q->not_empty, &q->base, &q->spin_now, true, lr_pop_quick, lr_pop_ready, &c, deadline_ns))
 			timed_out = true; /* one last look above */
 	}
 }
@@ -444,15 +444,17 @@ static void lr_fini(mbx *m) { (void)m; }
 static size_t lr_size(const mbx_config *cfg);
 static int lr_init(mbx *m, const mbx_config *cfg);
 
-/* Defaults as futex_ring's: 1024 slots, a spin budget of 1024 pauses. */
+/* Defaults as futex_ring's: 1024 slots, a spin budget of 1024 pauses; then
+ * 4 yields before the park (fanin's wait:noyield measures what they buy). */
 const mbx_ops mbx_lazy_ring_ops = {
 	.name = "lazy_ring",
 	.summary = "bounded MPSC ring, producer-only 48-byte slots, head published every k pops, exact close, "
 	           "backoff-then-futex (ours)",
-	.caps = MBX_CAP_BOUNDED | MBX_CAP_BLOCKING | MBX_CAP_LOCKFREE | MBX_CAP_SPIN | MBX_CAP_POW2 |
-	        MBX_CAP_EXACT_CLOSE,
+	.caps = MBX_CAP_BOUNDED | MBX_CAP_BLOCKING | MBX_CAP_LOCKFREE | MBX_CAP_SPIN | MBX_CAP_YIELD |
+	        MBX_CAP_POW2 | MBX_CAP_EXACT_CLOSE,
 	.default_capacity = 1024,
 	.default_spin = 1024,
+	.default_yields = 4,
 	MBX_INPLACE(lr),
 	.push = lr_push,
 	.try_push = lr_try_push,
