@@ -237,7 +237,8 @@ const bn_scenario bn_sc_pingpong = {
  * MBX_CAP_SPIN) sets the spin budget to 0, so both sides park at once, and
  * wait:noyield (MBX_CAP_YIELD kinds) drops the yield phase (spin, then
  * park): each against the plain name says what that phase buys in
- * throughput and costs in cpu_ns_per_item.
+ * throughput and costs in cpu_ns_per_item. Kinds that count their own waits
+ * (mbx_get_stats) add producer_waits_per_item and producer_wait_ns_per_item.
  * ==================================================================== */
 typedef struct fanin_ctx {
 	mbx *box;
@@ -340,6 +341,13 @@ static void fanin_finish(bn_run *r)
 	bn_crew_join(&x->crew);
 	if (!bn_failed(r))
 		fanin_check(r, x);
+	/* the kind's own wait counters (mbx_stats: ck_ring's producers waiting
+	 * for an earlier claim to commit), per message, after the join */
+	mbx_stats st;
+	if (!bn_failed(r) && x->box && mbx_get_stats(x->box, &st) && r->n > 0) {
+		bn_set_counter(r, "producer_waits_per_item", (double)st.producer_waits / (double)r->n);
+		bn_set_counter(r, "producer_wait_ns_per_item", (double)st.producer_wait_ns / (double)r->n);
+	}
 	destroy_box(&x->box);
 	free(x->next);
 	free(x->sent_sum);

@@ -138,8 +138,13 @@ def keep_row(r):
             keep = b.median("items_per_second") / b1.median("items_per_second")
             if keep < 0.10:
                 extra = f", {g(b.median('ctxsw_per_item'))} context switches per message" if b.stat("ctxsw_per_item") else ""
+                waits, wait_ns = b.median("producer_waits_per_item"), b.median("producer_wait_ns_per_item")
+                if waits and wait_ns is not None:  # the kind's own counters (mbx_get_stats)
+                    extra += (f", {g(waits)} producer waits for an earlier claim per message, "
+                              f"{g(wait_ns / waits)} ns each")
                 low.append(f"{b.impl} cap:{b.param('cap')} {keep * 100:.0f}%{extra}")
-    reason = "context switches per message, in the measured column"
+    reason = ("context switches per message, and the kind's own count of producers waiting for an earlier "
+              "claim where it keeps one, in the measured column")
     if any(x.startswith("ck_ring ") for x in low):
         reason += ("; ck_ring: ConcurrencyKit's MPSC enqueue commits in claim order, so a producer preempted "
                    "between its claim and its commit holds up every producer behind it, and with more producers "

@@ -157,6 +157,19 @@ static void run_mpsc(const mbx_ops *ops, uint64_t seed, uint32_t producers, uint
 		CHECK_EQU(next[i], per);
 	mbx_msg out;
 	CHECK_STATUS(try_pop_settled(c.m, &out), MBX_EMPTY);
+	/* the kind's wait counters (mbx_get_stats): none is zeroes; a kind that
+	 * counts waits at most once per push, has time only with a wait, and
+	 * never waits with one producer (nobody to wait for) */
+	mbx_stats st;
+	if (mbx_get_stats(c.m, &st)) {
+		CHECK_LE(st.producer_waits, total);
+		CHECK_EQ(st.producer_waits == 0, st.producer_wait_ns == 0);
+		if (producers == 1)
+			CHECK_EQU(st.producer_waits, 0);
+	} else {
+		CHECK_EQU(st.producer_waits, 0);
+		CHECK_EQU(st.producer_wait_ns, 0);
+	}
 	free(next);
 	mbx_destroy(c.m);
 }
@@ -177,6 +190,10 @@ static void t_mpsc_park(const mbx_ops *ops, uint64_t seed)
 static void t_mpsc_oversub(const mbx_ops *ops, uint64_t seed)
 {	/* 16 producers on 2 cores, try_push + yield */
 	run_mpsc(ops, seed, 16, 10000 / V_SCALE, 0, -1, true, false);
+}
+static void t_stats(const mbx_ops *ops, uint64_t seed)
+{	/* one producer: a kind's wait counters stay at zero (run_mpsc checks) */
+	run_mpsc(ops, seed, 1, 50000 / V_SCALE, 0, -1, false, false);
 }
 
 /* Bounded: exactly capacity messages fit; try_push says FULL exactly then. */
@@ -529,6 +546,7 @@ static const test_def tests[] = {
 	{{"mpsc_small", 120, 0}, t_mpsc_small},
 	{{"mpsc_park", 120, MBX_CAP_BLOCKING}, t_mpsc_park},
 	{{"mpsc_oversub", 120, 0}, t_mpsc_oversub},
+	{{"stats", 60, 0}, t_stats},
 	{{"capacity", 60, MBX_CAP_BOUNDED}, t_capacity},
 	{{"blocked_producer", 60, MBX_CAP_BOUNDED}, t_blocked_producer},
 	{{"pop_timeout", 60, 0}, t_pop_timeout},

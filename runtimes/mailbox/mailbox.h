@@ -80,6 +80,14 @@ typedef struct mbx_config {
 
 typedef struct mbx mbx;
 
+/* Counters of the waits inside a kind (mbx_stats, for benchmarks): since
+ * create, read when no operation runs (after the producers are joined). */
+typedef struct mbx_stats {
+	/* pushes that waited for another producer (an earlier claim to commit
+	 * before theirs could), and the nanoseconds they waited in all */
+	uint64_t producer_waits, producer_wait_ns;
+} mbx_stats;
+
 /* ---------------------------------------------------------------------------
  * The contract.
  *
@@ -172,6 +180,7 @@ typedef struct mbx_ops {
 	mbx_status (*pop_timeout)(mbx *m, mbx_msg *out, int64_t timeout_ns);
 	void (*close)(mbx *m);
 	size_t (*len)(mbx *m);
+	void (*stats)(mbx *m, mbx_stats *out); /* optional (NULL): kinds that count their waits */
 } mbx_ops;
 
 /* Every implementation's struct starts with this header. */
@@ -253,6 +262,16 @@ static inline mbx_status mbx_pop_timeout(mbx *m, mbx_msg *out, int64_t ns)
 }
 static inline void mbx_close(mbx *m) { m->ops->close(m); }
 static inline size_t mbx_len(mbx *m) { return m->ops->len(m); }
+/* The kind's wait counters into *out; false (and *out zeroed) when the kind
+ * keeps none. Quiescent mailbox only (see mbx_stats). */
+static inline bool mbx_get_stats(mbx *m, mbx_stats *out)
+{
+	*out = (mbx_stats){0};
+	if (!m->ops->stats)
+		return false;
+	m->ops->stats(m, out);
+	return true;
+}
 static inline void mbx_destroy_in(mbx *m)
 {
 	MBX_I_PROBE(MBX_OK, -(int64_t)m->ops->len(m)); /* quiescent: len is exact */

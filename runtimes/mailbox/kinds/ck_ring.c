@@ -47,7 +47,9 @@
  * the same and then sleeps ~50 us at a time. Still, with more producers than
  * cores this ring convoys (measured: ~8x below futex_ring at 16 producers on
  * 2 cores, even when never full). It is lock-free only in CK's sense: one
- * preempted producer delays everyone behind it.
+ * preempted producer delays everyone behind it. The ring counts those waits
+ * and their time (mbx_get_stats; the fanin benchmark reports them per
+ * message), so a report can show the convoy rather than assert it.
  * Thundering herd: ck_ec wakes every waiter, so each pop that leaves "full"
  * wakes all parked producers; one wins the slot, the rest park again.
  *
@@ -91,6 +93,9 @@ typedef struct ckring_mbx {
 	/* Consumer-private: ring position of the next pop (== CK's c_head),
 	 * kept here so the TSan slot address needs no read of CK internals. */
 	_Alignas(MBX_CACHELINE) uint32_t cons_pos;
+	/* mbx_stats: producers waiting for an earlier ticket to commit (the
+	 * convoy under preemption, top of file); written on that slow path only */
+	_Alignas(MBX_CACHELINE) _Atomic uint64_t pred_waits, pred_wait_ns;
 } ckring_mbx;
 
 _Static_assert(offsetof(ckring_mbx, ring) % MBX_CACHELINE == 0, "ring on its own lines");
@@ -102,6 +107,8 @@ _Static_assert(offsetof(ckring_mbx, notfull) - offsetof(ckring_mbx, nonempty) >=
                "the two eventcounts on separate lines");
 _Static_assert(offsetof(ckring_mbx, cons_pos) - offsetof(ckring_mbx, notfull) >= MBX_CACHELINE,
                "consumer-private state on its own line");
+_Static_assert(offsetof(ckring_mbx, pred_waits) - offsetof(ckring_mbx, cons_pos) >= MBX_CACHELINE,
+               "the wait counters away from the consumer's line");
 
 /* Both eventcounts park through mbx_ck_ec_mode (../ck_glue.h): futex,
  * CLOCK_MONOTONIC, multi-producer mode (several producers and close). */
@@ -205,6 +212,7 @@ static mbx_status ring_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bo
 	 * committed. Wait for our turn here first with ring_backoff, so that an
 	 * oversubscribed machine runs the preempted earlier producer instead of
 	 * our spin; CK's commit then returns at once. */
+	int64_t waited_from = 0; /* the clock is read only when we wait */
 	for (unsigned n = 0;;) {
 		unsigned tail;
 		MBX_TSAN_IGNORE_BEGIN();
@@ -212,7 +220,16 @@ static mbx_status ring_push_impl(mbx *m, const mbx_msg *msg, bool *was_empty, bo
 		MBX_TSAN_IGNORE_END();
 		if (tail == ticket)
 			break;
+		if (!waited_from)
+			waited_from = mbx_now_ns();
 		ring_backoff(&n, false);
+	}
+	if (waited_from || MBX_MUTANT(34)) { /* mutant 34: every push counted as a wait */
+		/* relaxed: statistics, read by ring_stats after the producers are
+		 * joined (the join orders them); no protocol step reads them */
+		atomic_fetch_add_explicit(&q->pred_waits, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->pred_wait_ns, (uint64_t)(mbx_now_ns() - waited_from),
+		                          memory_order_relaxed);
 	}
 	MBX_TSAN_IGNORE_BEGIN();
 	ck_ring_enqueue_commit_mpsc(&q->ring, ticket);
@@ -341,6 +358,15 @@ static size_t ring_len(mbx *m)
 /* Messages live by value in the ring, which follows the header (ring_size). */
 static void ring_fini(mbx *m) { (void)m; }
 
+static void ring_stats(mbx *m, mbx_stats *out)
+{
+	ckring_mbx *q = (ckring_mbx *)m;
+	/* relaxed: quiescent (mbx_stats); the pushes' fetch_adds are ordered
+	 * before this by the join of their threads */
+	out->producer_waits = atomic_load_explicit(&q->pred_waits, memory_order_relaxed);
+	out->producer_wait_ns = atomic_load_explicit(&q->pred_wait_ns, memory_order_relaxed);
+}
+
 static size_t ring_size(const mbx_config *cfg);
 static int ring_init(mbx *m, const mbx_config *cfg);
 
@@ -359,6 +385,7 @@ const mbx_ops mbx_ck_ring_ops = {
 	.pop_timeout = ring_pop_timeout,
 	.close = ring_close,
 	.len = ring_len,
+	.stats = ring_stats,
 };
 
 /* 2*capacity slots: CK keeps one slot empty, we want `capacity` usable
@@ -389,5 +416,7 @@ static int ring_init(mbx *m, const mbx_config *cfg)
 	ck_ec32_init(&q->nonempty, 0);
 	ck_ec32_init(&q->notfull, 0);
 	q->cons_pos = 0;
+	atomic_init(&q->pred_waits, 0);
+	atomic_init(&q->pred_wait_ns, 0);
 	return 0;
 }
