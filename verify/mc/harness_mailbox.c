@@ -169,15 +169,21 @@ static void hb_teardown(void *ctx)
 	static void *id##_setup(void) { return hb_setup(&id##_spec); }                                           \
 	const mc_harness mc_##id = {#id, summary, nthreads, id##_setup, hb_thread, hb_check, hb_teardown, bound};
 
+/* The four harnesses of a bounded exact-close ring (prefix p): consumer parks
+ * on empty, producers wait on full (capacity 2), a push races close, try_pop
+ * never a wrong EMPTY; cap is the capacity of all but the full one. */
+#define BOUNDED_RING_HARNESSES(p, kind, ops, cap)                                                               \
+	HARNESS(p##_park, 3, 2, kind ": consumer parks on empty, 2 producers push 1 each", ops, cap, 2, 1, POP,   \
+	        false)                                                                                           \
+	HARNESS(p##_full, 3, 1, kind ", capacity 2: 2 producers push 2 each, so they wait on full", ops, 2, 2, 2,  \
+	        POP, false)                                                                                      \
+	HARNESS(p##_close, 3, 2, kind ": a push races close; CLOSED only after every OK push is taken", ops, cap, \
+	        1, 2, POP_UNTIL_CLOSED, true)                                                                    \
+	HARNESS(p##_trypop, 3, 2, kind ": try_pop never answers EMPTY after a completed push", ops, cap, 2, 1,    \
+	        TRY_POP, false)
+
 /* threads: T0 the consumer, T1..Tp the producers, then the closer */
-HARNESS(fr_park, 3, 2, "futex_ring: consumer parks on empty, 2 producers push 1 each",
-        &mbx_futex_ring_ops, 2, 2, 1, POP, false)
-HARNESS(fr_full, 3, 1, "futex_ring, capacity 2: 2 producers push 2 each, so they park on full",
-        &mbx_futex_ring_ops, 2, 2, 2, POP, false)
-HARNESS(fr_close, 3, 2, "futex_ring: a push races close; CLOSED only after every OK push is taken",
-        &mbx_futex_ring_ops, 2, 1, 2, POP_UNTIL_CLOSED, true)
-HARNESS(fr_trypop, 3, 2, "futex_ring: try_pop never answers EMPTY after a completed push",
-        &mbx_futex_ring_ops, 2, 2, 1, TRY_POP, false)
+BOUNDED_RING_HARNESSES(fr, "futex_ring", &mbx_futex_ring_ops, 2)
 HARNESS(vy_park, 3, 2, "vyukov: consumer parks on empty, 2 producers push 1 each",
         &mbx_vyukov_ops, MBX_UNBOUNDED, 2, 1, POP, false)
 HARNESS(vy_close, 3, 2, "vyukov: a push races close; every OK push is taken or drained",
@@ -187,11 +193,4 @@ HARNESS(vy_retry, 3, 2, "vyukov: try_pop meets pushes mid-link (RETRY), never a 
 /* lazy_ring: capacity 8, so the consumer publishes head every k = 2 pops (and
  * before it waits): the lazy path is in every schedule; capacity 2 (k = 1)
  * for the full ring, whose producers wait on the cached head and not_full */
-HARNESS(lr_park, 3, 2, "lazy_ring: consumer parks on empty, 2 producers push 1 each",
-        &mbx_lazy_ring_ops, 8, 2, 1, POP, false)
-HARNESS(lr_full, 3, 1, "lazy_ring, capacity 2: 2 producers push 2 each, so they wait on full",
-        &mbx_lazy_ring_ops, 2, 2, 2, POP, false)
-HARNESS(lr_close, 3, 2, "lazy_ring: a push races close; CLOSED only after every OK push is taken",
-        &mbx_lazy_ring_ops, 8, 1, 2, POP_UNTIL_CLOSED, true)
-HARNESS(lr_trypop, 3, 2, "lazy_ring: try_pop never answers EMPTY after a completed push",
-        &mbx_lazy_ring_ops, 8, 2, 1, TRY_POP, false)
+BOUNDED_RING_HARNESSES(lr, "lazy_ring", &mbx_lazy_ring_ops, 8)
