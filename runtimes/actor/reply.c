@@ -5,7 +5,8 @@
  * leave and a late reply still lands in live memory. The asker keeps its
  * slot in a thread-local cache and reuses it when the replier has let go
  * (refs back to 1), so a steady stream of asks allocates nothing.
- * Waiting is spin-then-futex on `state` (futex chosen over mutex+condvar:
+ * Waiting is spin (a per-thread learnt budget), then a few yields, then a
+ * futex on `state` (futex chosen over mutex+condvar:
  * no lock on the reply path, one syscall only when the asker really sleeps;
  * bench/scen_oneshot.c measures the two). */
 #include <pthread.h>
@@ -15,6 +16,7 @@
 
 #include "check.h"
 #include "mbx_sync.h"
+#include "park.h"
 #include "reply.h"
 
 /* WAITING -> DONE (replier) | ABANDONED (asker's timeout); WAITING ->
@@ -124,14 +126,39 @@ void reply_i_unsent(struct mbx_reply *s)
 	reply_i_put_back(s);
 }
 
+/* Spin rounds read the clock once per REPLY_CLOCK_EVERY: in a VM a clock
+ * read costs more than the pause it sits beside (a perf profile of thread
+ * bank put a fifth of the asker's CPU in clock_gettime). */
+enum { REPLY_CLOCK_EVERY = 32 };
+
+/* The asker's spin budget, learnt per thread as a mailbox's is (park.h): an
+ * asker whose replier shares its core learns to stop spinning and yields
+ * instead. The model checker keeps the fixed budget (a heuristic: no
+ * outcome depends on it). */
+#ifdef MAILROOM_MODEL
+static unsigned spin_budget(void) { return REPLY_SPIN; }
+static void spin_learn(unsigned budget, bool ok) { (void)budget, (void)ok; }
+#else
+static _Thread_local mbx_i_spin tls_spin = {REPLY_SPIN, 0};
+static unsigned spin_budget(void) { return (unsigned)mbx_i_spin_budget(&tls_spin, REPLY_SPIN); }
+static void spin_learn(unsigned budget, bool ok) { mbx_i_spin_learn(&tls_spin, REPLY_SPIN, (int32_t)budget, ok); }
+#endif
+
 int reply_i_wait(struct mbx_reply *s, int64_t deadline, int64_t nap_ns, reply_poll_fn poll, void *ctx)
 {
+	unsigned spin = spin_budget();
+	bool spun = false; /* the spin phase is over (and learnt from) */
+	int64_t left = 0;
 	for (unsigned round = 0;; round++) {
 		/* acquire: pairs with the replier's release CAS in reply_i_complete */
 		uint32_t st = MC_LOAD(&s->state, memory_order_acquire);
-		if (st == SLOT_DONE)
+		if (st == SLOT_DONE) {
+			if (!spun)
+				spin_learn(spin, true);
 			return 0;
-		int64_t left = deadline - mbx_now_ns();
+		}
+		if (round >= spin || round % REPLY_CLOCK_EVERY == 0)
+			left = deadline - mbx_now_ns();
 		int p = poll ? poll(ctx, round) : REPLY_POLL_IDLE;
 		if (left <= 0 || p > 0) {
 			uint32_t expect = st; /* WAITING or SLEEPING */
@@ -143,10 +170,17 @@ int reply_i_wait(struct mbx_reply *s, int64_t deadline, int64_t nap_ns, reply_po
 			}
 			continue; /* answered meanwhile: take it */
 		}
-		if (p == REPLY_POLL_AGAIN) {
+		if (p == REPLY_POLL_AGAIN)
 			continue;
-		} else if (round < REPLY_SPIN) {
+		if (round < spin) {
 			mbx_cpu_relax();
+			continue;
+		}
+		if (!spun)
+			spin_learn(spin, false);
+		spun = true;
+		if (round < spin + REPLY_YIELDS) {
+			MC_YIELD(); /* sched_yield(): often runs the replier */
 		} else {
 			/* announce the sleep, so the replier knows to wake us; relaxed:
 			 * the DONE that may beat it is read by the acquire load above */

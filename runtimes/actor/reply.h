@@ -15,11 +15,20 @@
 
 #include "mailbox.h"
 
-/* Spin rounds before the asker announces it sleeps and futex-waits. */
+/* Spin rounds (at most: the budget is learnt per thread) before the yields. */
 #ifdef MAILROOM_MODEL
 #define REPLY_SPIN 2u /* the model checker: the same schedules, shorter */
 #else
 #define REPLY_SPIN 256u
+#endif
+/* Then this many sched_yield rounds before the futex (crossbeam's Backoff
+ * shape: spin, yield, park). On an oversubscribed machine a yield often runs
+ * the replier, and an answer that lands during the yield phase costs neither
+ * side a futex syscall (results/notes/reply-wait/ measures it). */
+#ifdef MAILROOM_MODEL
+#define REPLY_YIELDS 1u
+#else
+#define REPLY_YIELDS 8u
 #endif
 
 /* An armed slot from this thread's cache (or a new one); NULL: no memory. */
