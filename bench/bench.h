@@ -135,10 +135,10 @@ struct bn_run {
 	int64_t lap;      /* last bn_lap timestamp */
 	char label[128];  /* set_label, when not empty */
 	bn_err err;
-	/* the calling thread's own CPU and context switches between
-	 * bn_exclude_begin/end are left out of the CPU counters */
+	/* the calling thread's own CPU, context switches and page faults
+	 * between bn_exclude_begin/end are left out of the counters */
 	struct rusage exclude_from;
-	double excluded_cpu_ns, excluded_ctxsw;
+	double excluded_cpu_ns, excluded_ctxsw, excluded_minflt;
 	/* BN_MODE_POOL: the case's pool (nproc workers, default batch), made
 	 * before setup and destroyed after finish, which must have joined every
 	 * actor on it. Its stats over body are reported per item. */
@@ -174,8 +174,9 @@ static inline void bn_lap(bn_run *r)
 	r->lap = t;
 }
 /* Harness work inside body that is not the scenario's cost (e.g. polling
- * for a thread's state): the calling thread's CPU time and context switches
- * in between are subtracted from cpu_util, cpu_ns_per_item, ctxsw_per_item.
+ * for a thread's state): the calling thread's CPU time, context switches and
+ * page faults in between are subtracted from cpu_util, cpu_ns_per_item,
+ * ctxsw_per_item, minflt_per_item.
  * Other threads' work in the meantime still counts. */
 void bn_exclude_begin(bn_run *r);
 void bn_exclude_end(bn_run *r);

@@ -274,6 +274,9 @@ static void watchdog_stop(watchdog *w)
 static double tv_ns(struct timeval tv) { return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3; }
 static double cpu_ns(const struct rusage *u) { return tv_ns(u->ru_utime) + tv_ns(u->ru_stime); }
 static double ctxsw(const struct rusage *u) { return (double)(u->ru_nvcsw + u->ru_nivcsw); }
+/* Minor page faults: first touches of fresh memory (an unbounded mailbox's
+ * backlog growing), which on a VM cost a trap each, often a host fault too. */
+static double minflt(const struct rusage *u) { return (double)u->ru_minflt; }
 
 void bn_exclude_begin(bn_run *r) { getrusage(RUSAGE_THREAD, &r->exclude_from); }
 
@@ -283,6 +286,7 @@ void bn_exclude_end(bn_run *r)
 	getrusage(RUSAGE_THREAD, &now);
 	r->excluded_cpu_ns += cpu_ns(&now) - cpu_ns(&r->exclude_from);
 	r->excluded_ctxsw += ctxsw(&now) - ctxsw(&r->exclude_from);
+	r->excluded_minflt += minflt(&now) - minflt(&r->exclude_from);
 }
 
 const char *bn_case_name(const bn_case *c) { return c->name; }
@@ -407,11 +411,13 @@ static void report(run_state *s, bn_outcome *out)
 	double wall = (double)(s->w1 - s->w0);
 	double cpu = cpu_ns(&s->ru1) - cpu_ns(&s->ru0) - r->excluded_cpu_ns;
 	double csw = ctxsw(&s->ru1) - ctxsw(&s->ru0) - r->excluded_ctxsw;
+	double flt = minflt(&s->ru1) - minflt(&s->ru0) - r->excluded_minflt;
 	out->ran = true;
 	out->items = r->items;
 	put(out, "cpu_util", wall > 0 ? cpu / wall : 0);
 	put(out, "cpu_ns_per_item", cpu / items);
 	put(out, "ctxsw_per_item", csw / items);
+	put(out, "minflt_per_item", flt / items);
 	put(out, "threads", r->threads);
 	put(out, "oversubscribed", r->threads > (uint32_t)bn_nproc() ? 1 : 0);
 	if (r->hist->count)

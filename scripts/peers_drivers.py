@@ -110,9 +110,9 @@ def cases(drivers, regex=None):
 class Rep:
     """One repetition's outcome: the driver's JSON line (or None), rusage, and an error if any."""
 
-    def __init__(self, case, n, record, error, rss_bytes, cpu_s):
+    def __init__(self, case, n, record, error, rss_bytes, cpu_s, minflt=0):
         self.case, self.n, self.record, self.error = case, n, record, error
-        self.rss_bytes, self.cpu_s = rss_bytes, cpu_s
+        self.rss_bytes, self.cpu_s, self.minflt = rss_bytes, cpu_s, minflt
 
     @property
     def seconds(self):
@@ -164,7 +164,7 @@ def run_rep(case, n, timeout):
             record.get("workload") != case.workload or record.get("params") != case.params:
         error = f"line does not match the case (want {case.runtime} {case.workload} '{case.params}' items {n}): " \
                 f"{lines[0][:200]}"
-    return Rep(case, n, record, error, rss, cpu)
+    return Rep(case, n, record, error, rss, cpu, ru.ru_minflt)
 
 
 def round2(x):

@@ -75,6 +75,7 @@ class PeersTest(unittest.TestCase):
         self.assertAlmostEqual(e["items_per_second"], 500000.0)
         self.assertEqual(e["time_unit"], "ns")
         self.assertGreater(e["peak_rss_bytes"], 0)
+        self.assertGreater(e["minflt_per_item"], 0)  # a process faults in its pages: never 0 (wait4's count)
 
     def test_entry_savina_time_per_run(self):
         e = pj.entry(self.rep(self.ring), 0, 1, 1)
@@ -148,15 +149,18 @@ class PeersTest(unittest.TestCase):
                           "repetitions": 3, "family_index": 0, "real_time": 1e9 / rate, "time_unit": "ns",
                           "items_per_second": rate * (1 + i / 100), "cpu_ns_per_item": 190.0,
                           "ctxsw_per_item": 0.01}, **(extra or {})) for i in range(3)]
-        ours = (reps("fanin/futex_ring/P:1/cap:1024/real_time", 10e6) + reps("fanin/futex_ring/P:1/cap:64/real_time", 30e6)
-                + reps("fanin/vyukov/P:1/cap:none/real_time", 21e6) + reps("fanin/ck_ring/P:1/cap:1024/real_time", 4e6)
-                + reps("fanin/vyukov/P:1/cap:none/wait:park/real_time", 30e6)
+        ours = (reps("fanin/futex_ring/P:1/cap:1024/real_time", 10e6, {"minflt_per_item": 0.0004})
+                + reps("fanin/futex_ring/P:1/cap:64/real_time", 30e6)
+                + reps("fanin/vyukov/P:1/cap:none/real_time", 21e6)
+                + reps("fanin/ck_ring/P:1/cap:1024/real_time", 4e6)
+                + reps("fanin/vyukov/P:1/cap:none/wait:park/real_time", 30e6, {"minflt_per_item": 0.0123})
                 + reps("fanin/ck_ring/P:8/cap:1024/real_time", 0.2e6,
                        {"producer_waits_per_item": 0.8, "producer_wait_ns_per_item": 32000.0})
                 + reps("fanin/futex_ring/P:8/cap:1024/real_time", 4e6)
                 + reps("fanin_actors/vyukov/mode:pool/P:1/cap:none/real_time", 10e6, {"turns_per_item": 0.016}))
         peers = (reps("peer/crossbeam/fanin/P:1/cap:1024", 20e6, {"cpu_time": 84.0})
-                 + reps("peer/crossbeam/fanin/P:1/cap:none", 5e6) + reps("peer/tokio/fanin/P:1/cap:none", 4e6))
+                 + reps("peer/crossbeam/fanin/P:1/cap:none", 5e6, {"cpu_time": 90.0, "minflt_per_item": 0.0081})
+                 + reps("peer/tokio/fanin/P:1/cap:none", 4e6))
         path = os.path.join(self.tmp.name, "bench.json")
         for docs in (ours + peers, ours):
             with open(path, "w") as f:
@@ -171,6 +175,10 @@ class PeersTest(unittest.TestCase):
             self.assertIn("; 84.0 CPU ns", bounded)
             self.assertIn("missed: 2.00x short", bounded)
             self.assertIn("190 CPU ns", bounded)
+            self.assertNotIn("page faults", bounded)  # futex_ring's 0.0004: under MINFLT_SHOWN
+            # page faults per item, where not negligible, on both sides (an unbounded backlog growing)
+            self.assertIn("0.012 page faults per item", rows["fanin P=1, best unbounded kind vs crossbeam unbounded()"])
+            self.assertIn("; 90.0 CPU ns, 0.008 page faults", rows["fanin P=1, best unbounded kind vs crossbeam unbounded()"])
             # the best configuration, wait strategy included (named in the label)
             self.assertIn("vyukov cap:none wait:park 30.", rows["fanin P=1, best unbounded kind vs crossbeam unbounded()"])
             self.assertRegex(rows["fanin P=1, best unbounded kind vs crossbeam unbounded()"], r"\| 6\.\d+x \| ≥ 2\.00x \| met \|")
