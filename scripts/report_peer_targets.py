@@ -124,6 +124,35 @@ def thread_rows(r, ipm):
     return rows
 
 
+def unbounded_misses(r, ipm):
+    """Why the unbounded fan-in rows that miss do: the counters that rule out waiting and fresh memory,
+    and the line every producer's claim writes."""
+    fanin = [b for b in r.benches.values() if b.scenario == "fanin" and b.kind == "mailbox" and b.param("cap") == "none"]
+    out = []
+    for p in sorted({b.param("P") for b in fanin}, key=mr.num_key):
+        b, pb = best_of([x for x in fanin if x.param("P") == p]), peer(r, "crossbeam", "fanin", P=p, cap="none")
+        ms, ps = (rate(b) if b else None), (rate(pb) if pb else None)
+        if not (ms and ps) or ms.median / ps.median >= 2.0:
+            continue
+        counts = [f"{g(b.median(f))} {name}" for f, name in (("cpu_ns_per_item", "CPU ns"),
+                  ("ctxsw_per_item", "context switches"), ("minflt_per_item", "page faults")) if b.stat(f)]
+        ins = f" ({g(ipm[b.impl])} instructions per push+pop alone)" if b.impl in ipm else ""
+        out.append(f"P={p} {b.impl}: {', '.join(counts)} per message{ins}")
+    if not out:
+        return ""
+    spin = r.one("limit", "probe", variant="spin")
+    rt = f"{g(spin.median('real_time'))} ns in this run (the `limit` probe)" if spin and usable(spin, "real_time") \
+        else "not measured in this file"
+    return ("Why the unbounded fan-in rows miss: " + "; ".join(out) + ". Context switches and page faults are near "
+            "zero, so the time is the push and pop themselves and the cache lines they move. Every "
+            "producer's claim is a locked read-modify-write of one tail line all producers share (segment's "
+            "`lock xadd`, vyukov's `xchg`), and with producers on both vCPUs that line crosses between them on "
+            f"most pushes; a line's round trip between the two vCPUs is {rt}. crossbeam's list channel also "
+            "claims through one shared tail index; its CPU per message is in its column. Taking that line off "
+            "the path needs several claim lanes (per-producer or per-core queues), which gives up one FIFO "
+            "order across producers; no kind here does that.")
+
+
 def pingpong_row(b, pb, ipm):
     """Round trips per second, from the mailroom case's real time per round trip."""
     st, ps = (b.stat("real_time") if b else None), rate(pb)
@@ -207,6 +236,9 @@ def block_peer_targets(c):
                    "bounded target compares capacity 1024 with bounded(1024) and needs ≥ 1x (the aim is 2x); "
                    "unbounded needs ≥ 2x. A fan-in row takes the best kind in any wait strategy (wait:park: spin "
                    "budget 0; wait:noyield: no yield phase; no wait part: the kind's own), named in its label.\n\n" + table(head, t14))
+        miss = unbounded_misses(r, ipm)
+        if miss:
+            out.append(miss)
     if t17:
         met = sum(x[5] == "met" for x in t17)
         out.append(f"The pooled runtime against tokio, Go and CAF (issue 17): {met} of {len(t17)} targets met.\n\n"
