@@ -62,14 +62,24 @@ def label(b):
     return " ".join([b.impl] + ([f"mode:{b.mode}"] if b.mode else []) + cfg)
 
 
+def page_faults(b, shown_from=MINFLT_SHOWN):
+    """'N page faults' (minor faults per item) when recorded and at least shown_from, else None."""
+    if b.stat("minflt_per_item") and b.median("minflt_per_item") >= shown_from:
+        return f"{g(b.median('minflt_per_item'))} page faults"
+    return None
+
+
+def counters(b, faults_from=MINFLT_SHOWN):
+    """A mailroom case's CPU ns, context switches and page faults (from faults_from) per item, as recorded."""
+    parts = [f"{g(b.median(f))} {name}" for f, name in (("cpu_ns_per_item", "CPU ns"),
+                                                       ("ctxsw_per_item", "context switches")) if b.stat(f)]
+    pf = page_faults(b, faults_from)
+    return parts + [pf] if pf else parts
+
+
 def why(b, ipm):
     """The counters of a mailroom case, per item."""
-    parts = []
-    for f, name in (("cpu_ns_per_item", "CPU ns"), ("ctxsw_per_item", "context switches")):
-        if b.stat(f):
-            parts.append(f"{g(b.median(f))} {name}")
-    if b.stat("minflt_per_item") and b.median("minflt_per_item") >= MINFLT_SHOWN:
-        parts.append(f"{g(b.median('minflt_per_item'))} page faults")
+    parts = counters(b)
     parts += [f"{g(b.median(f))} {name}" for f, name in POOL_COUNTERS if b.mode == "pool" and b.stat(f)]
     text = ", ".join(parts) + " per item" if parts else ""
     if b.stat("cpu_util"):
@@ -83,9 +93,8 @@ def peer_cpu(pb):
     """'; N CPU ns': the peer process's user + sys time per item (setup included), when recorded,
     and its page faults per item where they are not negligible."""
     text = f"; {g(pb.median('cpu_time'))} CPU ns" if usable(pb, "cpu_time") else ""
-    if pb.stat("minflt_per_item") and pb.median("minflt_per_item") >= MINFLT_SHOWN:
-        text += f", {g(pb.median('minflt_per_item'))} page faults"
-    return text
+    pf = page_faults(pb)
+    return text + f", {pf}" if pf else text
 
 
 def row(name, mb, pb, need, ipm):
@@ -134,8 +143,7 @@ def unbounded_misses(r, ipm):
         ms, ps = (rate(b) if b else None), (rate(pb) if pb else None)
         if not (ms and ps) or ms.median / ps.median >= 2.0:
             continue
-        counts = [f"{g(b.median(f))} {name}" for f, name in (("cpu_ns_per_item", "CPU ns"),
-                  ("ctxsw_per_item", "context switches"), ("minflt_per_item", "page faults")) if b.stat(f)]
+        counts = counters(b, faults_from=0)  # zero faults is the point here: shown
         ins = f" ({g(ipm[b.impl])} instructions per push+pop alone)" if b.impl in ipm else ""
         out.append(f"P={p} {b.impl}: {', '.join(counts)} per message{ins}")
     if not out:
