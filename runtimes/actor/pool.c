@@ -26,6 +26,8 @@
  * B1, W1..W5 (park), L1..L2 (leave searching) are the ones the Spin model
  * verify/model/pool.pml checks with the task states, queues and next slot (bad
  * variants drop W4, N1's bump, W5's token check, ...); verify/mc checks this file.
+ * The pool's life (create, destroy, statistics) is pool_life.c; the layout
+ * both share, pool_worker.h.
  *  - notify (after queueing a task where another worker could take it):
  *    N1 bump the epoch; N2 return if a worker is searching (it will find the
  *    task: it rescans before it parks, W1..W4) or none sleeps; N3 move one
@@ -44,97 +46,13 @@
  * epoch move (W4); a notify after W3 sees the sleeper and wakes it (N3).
  * All RMWs and loads of `st` and `tokens` are seq_cst (the argument above
  * is about their single total order). */
-#include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "mbx_sync.h"
 #include "pool.h"
-
-#define LQ_CAP 256u       /* local queue slots; overflow goes to the injection queue */
-#define NEXT_STREAK 32u   /* next-slot turns in a row while the local queue waits */
-#define INJECT_EVERY 61u  /* tokio's global-queue interval */
-#define INJECT_BATCH 16u  /* extra tasks moved to the local queue per injection-queue pop */
-/* Search rounds before parking, ~0.45 us each here (16 PAUSEs): ~7 us, about
- * what one futex park + wake costs on this machine, the classic bound for
- * spin-then-block. More hurt client threads outside the pool that share the
- * CPUs (bank, kv: 256 rounds were 3x slower than 0); 0 parks at once. */
-#define SPIN_DEFAULT 16
-/* Search pauses (~0.45 us each) a thief watches a next slot before taking
- * it: ~3.6 us, about Go's 3 us for runnext. */
-#define NEXT_GRACE 8u
-
-#define SEARCH1 UINT64_C(1)
-#define SLEEP1 (UINT64_C(1) << 16)
-#define EPOCH1 (UINT64_C(1) << 32)
-#define SEARCHING(s) ((uint32_t)((s) & 0xffff))
-#define SLEEPING(s) ((uint32_t)(((s) >> 16) & 0xffff))
-#define EPOCH(s) ((uint32_t)((s) >> 32))
-
-/* One writer per counter (its worker): load + store, no locked RMW; others read them
- * for statistics only: plain C11, not MC_* (steal_next's reads of turns are MC_LOAD). */
-#define STAT_INC(c) atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + 1, memory_order_relaxed)
-
-typedef struct lq_slot {
-	_Atomic uint64_t seq; /* == pos: free for position pos; == pos + 1: holds task of pos */
-	pool_task *task;
-} lq_slot;
-
-/* A worker. Hand-written local queue: a bounded ring with per-slot sequence
- * numbers (Vyukov's bounded queue, single producer). ConcurrencyKit's
- * ck_ring_*_spmc would do, but TSan does not see its fences (inline asm,
- * as ck_ring.c explains), and a task handed between workers carries the actor's
- * whole state: that edge must be visible to TSan. */
-typedef struct worker {
-	/* thieves and the owner claim positions here (CAS) */
-	_Alignas(MBX_CACHELINE) _Atomic uint64_t head;
-	/* owner only from here on */
-	_Alignas(MBX_CACHELINE) uint64_t tail;
-	unsigned streak, tick, id;
-	uintptr_t stack_lo; /* lowest address of this worker's stack (helping's budget) */
-	uint64_t rng;
-	act_pool *pool;
-	pthread_t thread;
-	_Atomic uint64_t steals, next_steals, parks, helps; /* STAT_INC by the owner */
-	/* the next slot: set by the owner only, cleared by the owner or a thief
-	 * (CAS); thieves read turns to see whether the owner is in a long turn */
-	_Alignas(MBX_CACHELINE) _Atomic(pool_task *) next;
-	_Atomic uint64_t turns; /* STAT_INC by the owner */
-	_Alignas(MBX_CACHELINE) lq_slot ring[LQ_CAP];
-} worker;
-_Static_assert(offsetof(worker, tail) - offsetof(worker, head) == MBX_CACHELINE, "head alone on its line");
-_Static_assert(offsetof(worker, next) % MBX_CACHELINE == 0 && offsetof(worker, next) > offsetof(worker, tail), "next apart from the owner's fields");
-_Static_assert(offsetof(worker, ring) % MBX_CACHELINE == 0, "ring apart from the owner's fields");
-
-struct act_pool {
-	const pool_task_ops *ops;
-	unsigned nworkers, batch;
-	int32_t spin;
-	size_t stack_bytes;
-	worker **w;
-	/* searching | sleeping << 16 | epoch << 32 (see the top of the file) */
-	_Alignas(MBX_CACHELINE) _Atomic uint64_t st;
-	/* wake tokens; parked workers futex-wait on it */
-	_Alignas(MBX_CACHELINE) _Atomic uint32_t tokens;
-	_Atomic int stop;
-	/* the injection queue (see the top): producers' end and count */
-	_Alignas(MBX_CACHELINE) _Atomic(pool_task *) inj_tail;
-	_Atomic uint64_t inj_len; /* >= the tasks queued: raised before the link, lowered after the pop */
-	/* the consuming end, owned by the holder of inj_busy */
-	_Alignas(MBX_CACHELINE) _Atomic int inj_busy;
-	pool_task *inj_head;
-	pool_task inj_stub; /* Vyukov's stub: the list is never empty of nodes */
-	_Alignas(MBX_CACHELINE) _Atomic int64_t live;
-	_Atomic uint64_t injects, wakes;
-};
-_Static_assert(offsetof(struct act_pool, tokens) - offsetof(struct act_pool, st) == MBX_CACHELINE,
-               "st and tokens on their own lines");
+#include "pool_worker.h"
 
 static _Thread_local worker *tls_w; /* the worker this thread is, if any */
 
@@ -504,7 +422,7 @@ static void spin_round(void)
 		mbx_cpu_relax();
 }
 
-static void *worker_main(void *arg)
+void *pool_i_worker_main(void *arg)
 {
 	worker *w = arg;
 	act_pool *p = w->pool;
@@ -672,142 +590,15 @@ pool_help pool_i_help(act_pool *p, pool_task *t)
 	return POOL_HELP_RAN;
 }
 
-/* ---- the public pool API ---- */
-static unsigned nproc(void)
+/* ---- for pool_life.c ---- */
+void pool_i_worker_init(worker *w, act_pool *p, unsigned id)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
+	lq_init(w);
+	w->id = id;
+	w->rng = 0x9e3779b97f4a7c15u * (id + 1);
+	w->pool = p;
 }
 
-static void stop_workers(act_pool *p, unsigned started)
-{
-	MC_STORE(&p->stop, 1, memory_order_seq_cst);
-	MC_FETCH_ADD(&p->tokens, p->nworkers, memory_order_seq_cst);
-	mbx_futex_wake(&p->tokens, INT32_MAX);
-	for (unsigned i = 0; i < started; i++)
-		MC_THREAD_JOIN(p->w[i]->thread, NULL);
-}
+pool_task *pool_i_local_pop(worker *w) { return lq_pop(w); }
 
-static void pool_free(act_pool *p)
-{
-	for (unsigned i = 0; i < p->nworkers; i++)
-		free(p->w[i]);
-	free(p->w);
-	free(p);
-}
-
-act_pool *pool_i_create(const act_pool_config *cfg, const pool_task_ops *ops)
-{
-	act_pool_config c = cfg ? *cfg : (act_pool_config){0, 0, -1, 0};
-	if (c.workers > 1024 || c.batch > 1000000 || c.spin > 1000000 ||
-	    (c.stack_bytes && c.stack_bytes < 2 * ACT_POOL_STACK_RESERVE)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	act_pool *p = aligned_alloc(MBX_CACHELINE, sizeof *p);
-	if (!p) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	memset(p, 0, sizeof *p);
-	p->ops = ops;
-	p->nworkers = c.workers ? c.workers : nproc();
-	p->batch = MBX_MUTANT(15) ? UINT32_MAX : c.batch ? c.batch : ACT_POOL_BATCH; /* mutant 15: no batch limit */
-	p->spin = c.spin < 0 ? SPIN_DEFAULT : c.spin;
-	p->stack_bytes = c.stack_bytes ? c.stack_bytes : ACT_POOL_STACK;
-	/* the injection queue: the stub alone, at both ends */
-	atomic_init(&p->inj_stub.next, NULL);
-	atomic_init(&p->inj_tail, &p->inj_stub);
-	p->inj_head = &p->inj_stub;
-	p->w = calloc(p->nworkers, sizeof *p->w);
-	if (!p->w) {
-		pool_free(p);
-		errno = ENOMEM;
-		return NULL;
-	}
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		worker *w = aligned_alloc(MBX_CACHELINE, sizeof *w);
-		if (!w) {
-			pool_free(p);
-			errno = ENOMEM;
-			return NULL;
-		}
-		memset(w, 0, sizeof *w);
-		lq_init(w);
-		w->id = i;
-		w->rng = 0x9e3779b97f4a7c15u * (i + 1);
-		w->pool = p;
-		p->w[i] = w;
-	}
-	/* the stack is reserved address space: pages are touched only by deep
-	 * helping chains (see act_pool_config.stack_bytes) */
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	int se = pthread_attr_setstacksize(&attr, p->stack_bytes);
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		int e = se ? se : MC_THREAD_CREATE(&p->w[i]->thread, &attr, worker_main, p->w[i]);
-		if (e) {
-			pthread_attr_destroy(&attr);
-			stop_workers(p, i);
-			pool_free(p);
-			errno = e;
-			return NULL;
-		}
-	}
-	pthread_attr_destroy(&attr);
-	return p;
-}
-
-void act_pool_destroy(act_pool *p)
-{
-	if (!p)
-		return;
-	if (tls_w && tls_w->pool == p) {
-		fprintf(stderr, "mailroom: act_pool_destroy called from one of its own workers\n");
-		abort();
-	}
-	/* Actors that were stopped may still be finishing their last turn. */
-	int64_t deadline = mbx_deadline_ns(10 * INT64_C(1000000000));
-	while (MC_LOAD(&p->live, memory_order_seq_cst) > 0 && mbx_now_ns() < deadline) {
-		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
-	}
-	int64_t live = MC_LOAD(&p->live, memory_order_seq_cst);
-	if (live != 0) {
-		fprintf(stderr, "mailroom: act_pool_destroy: %lld actor(s) still alive after 10 s "
-		                "(stop and join every actor of the pool first)\n", (long long)live);
-		abort();
-	}
-	stop_workers(p, p->nworkers);
-	CHECK_EQ(MC_LOAD(&p->inj_len, memory_order_seq_cst), 0);
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		CHECK_EQ(lq_pop(p->w[i]) == NULL, 1);
-		CHECK_EQ(MC_LOAD(&p->w[i]->next, memory_order_seq_cst) == NULL, 1);
-	}
-	pool_free(p);
-}
-
-unsigned act_pool_workers(const act_pool *p) { return p ? p->nworkers : 0; }
-
-act_pool_stats act_pool_get_stats(const act_pool *p)
-{
-	act_pool_stats s = {0};
-	if (!p)
-		return s;
-	for (unsigned i = 0; i < p->nworkers; i++) {
-		worker *w = p->w[i];
-		/* relaxed: statistics, exact only at quiescence */
-		s.turns += atomic_load_explicit(&w->turns, memory_order_relaxed);
-		s.steals += atomic_load_explicit(&w->steals, memory_order_relaxed);
-		s.next_steals += atomic_load_explicit(&w->next_steals, memory_order_relaxed);
-		s.parks += atomic_load_explicit(&w->parks, memory_order_relaxed);
-		s.helps += atomic_load_explicit(&w->helps, memory_order_relaxed);
-	}
-	s.injects = atomic_load_explicit(&p->injects, memory_order_relaxed); /* statistic */
-	s.wakes = atomic_load_explicit(&p->wakes, memory_order_relaxed);     /* statistic */
-	s.live = atomic_load(&p->live);
-	return s;
-}
+bool pool_i_own_worker(const act_pool *p) { return tls_w && tls_w->pool == p; }
