@@ -17,95 +17,24 @@
  * decision, just before an access that could see the difference).
  * Happens-before: vector clocks over the edges C11 creates (release/acquire,
  * seq_cst counted as acq_rel, RMWs continue release sequences, relaxed
- * creates none; futex wake -> woken thread), race-checking MC_RD/MC_WR. */
+ * creates none; futex wake -> woken thread), race-checking MC_RD/MC_WR.
+ * The driver (failure reports, model threads, executions, the searches) is
+ * mc_run.c; the state both share, mc_engine_i.h. */
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mc_engine.h"
-#include "mc_schedule.h"
+#include "mc_engine_i.h"
 #include "mbx_sync.h"
 
-typedef uint32_t vclock[MC_MAX_THREADS];
-
-enum { TS_RUN, TS_BLOCKED, TS_EXITED };
-enum { SB_CAP = 4, MAX_OPT = 16, MAX_DECISIONS = MC_MAX_DECISIONS, MAP_CAP = 1 << 12 };
-
-typedef struct sb_entry {
-	volatile void *p;
-	unsigned size;
-	uint64_t v;
-	vclock rel; /* the clock an acquirer of this value inherits */
-	const char *site;
-} sb_entry;
-
-typedef struct mthread {
-	pthread_t pt;
-	_Atomic uint32_t go; /* the baton */
-	int id, state;
-	bool yielded;
-	_Atomic uint32_t *fword; /* blocked in a futex wait on this word (NULL: joining `join`) */
-	int join;
-	void *(*fn)(void *); /* a thread made by MC_THREAD_CREATE runs fn(arg), else the harness's */
-	void *arg;
-	uint32_t fexp;
-	bool ftimed;
-	int fresult;
-	const char *site; /* the last scheduling point */
-	vclock C, F, A;   /* clock, clock at the last release fence, acquired-by-relaxed */
-	sb_entry sb[SB_CAP];
-	int nsb;
-} mthread;
-
-typedef struct frame {
-	char kind; /* 't' thread, 'f' flush */
-	uint8_t nopt, choice, pre;
-	uint32_t costs, tried; /* bit i: option i costs a preemption / was explored */
-	uint8_t val[MAX_OPT];  /* tid, or flush depth */
-} frame;
-
-/* a location's clock (atomics) or shadow (plain 8-byte granules) */
-typedef struct loc {
-	uintptr_t key;
-	uint64_t gen;
-	vclock R; /* atomic: release clock of the current value */
-	/* plain: last write epoch, read clocks */
-	int wtid;
-	uint32_t wclk;
-	const char *wsite;
-	vclock rd;
-	const char *rsite[MC_MAX_THREADS];
-} loc;
-
-static struct {
-	mc_config cfg;
-	const mc_harness *h;
-	void *ctx;
-	int n;
-	mthread t[MC_MAX_THREADS];
-	_Atomic uint32_t done; /* the driver sleeps on it during an execution */
-	uint64_t gen, steps, execs, exec_steps_max;
-	int pre; /* preemptions so far in this execution */
-	int bound;
-	/* decisions: the DFS stack, or the record of a random/replayed run */
-	frame fr[MAX_DECISIONS];
-	int depth, pos;
-	/* PCT */
-	uint64_t rng;
-	int prio[MC_MAX_THREADS];
-	uint64_t pct_k, pct_step, change[4];
-	loc atom[MAP_CAP], plain[MAP_CAP];
-} mc;
-
-static _Thread_local mthread *me_;
+mc_state mc;
+_Thread_local mthread *me_;
 
 int mc_self(void) { return me_ ? me_->id : -1; }
 
@@ -117,7 +46,7 @@ static void baton_give(mthread *t)
 	syscall(SYS_futex, (uint32_t *)&t->go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void baton_wait(mthread *t)
+void mc_i_baton_wait(mthread *t)
 {
 	while (!atomic_exchange(&t->go, 0))
 		syscall(SYS_futex, (uint32_t *)&t->go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
@@ -167,7 +96,7 @@ static loc *map_get(loc *map, uintptr_t key)
 	mc_fail("bound", "more than %d shared locations in one execution", MAP_CAP);
 }
 
-static void vc_join(vclock a, const vclock b)
+void mc_i_vc_join(vclock a, const vclock b)
 {
 	for (int i = 0; i < MC_MAX_THREADS; i++)
 		if (b[i] > a[i])
@@ -180,53 +109,9 @@ static bool mo_release(int mo)
 	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
 }
 
-/* ---- failures ---- */
-
-static const char *expect_kind;
-
-static void report(const char *kind, const char *msg)
-{
-	fflush(stdout);
-	printf("mc: FAIL %s: %s\n", kind, msg);
-	printf("mc: harness %s, mode %s, execution %" PRIu64 ", step %" PRIu64 ", preemption bound %d\n",
-	       mc.h->name, mc_mode_name(mc.cfg.mode), mc.execs + 1, mc.steps, mc.bound);
-	static mc_decisions d; /* this execution's decisions so far */
-	for (d.n = 0; d.n < mc.pos; d.n++) {
-		d.kind[d.n] = mc.fr[d.n].kind;
-		d.val[d.n] = mc.fr[d.n].val[mc.fr[d.n].choice];
-	}
-	mc_print_schedule(stdout, mc.h->name, mc.cfg.mode, mc.bound, &d);
-	printf("mc: replay with: --replay '<the schedule above>'\n");
-	fflush(stdout);
-}
-
-_Noreturn void mc_fail(const char *kind, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	report(kind, msg);
-	int rc = 1;
-	if (expect_kind) {
-		rc = strcmp(kind, expect_kind) == 0 ? 0 : 1;
-		printf("mc: %s: expected a %s failure, found %s\n", rc ? "UNEXPECTED" : "as expected", expect_kind, kind);
-		fflush(stdout);
-	}
-	_exit(rc);
-}
-
-static void on_abort(int sig)
-{
-	(void)sig;
-	report("abort", "the code under test aborted (a CHECK failed?)");
-	_exit(expect_kind && strcmp(expect_kind, "abort") == 0 ? 0 : 1);
-}
-
 /* ---- decisions ---- */
 
-static uint64_t rnd(void) { return mbx_mix64(mc.rng++); }
+uint64_t mc_i_rnd(void) { return mbx_mix64(mc.rng++); }
 
 /* PCT: thread i goes below every other (at a change point, or when it yields) */
 static void pct_demote(int i)
@@ -262,7 +147,7 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 				if (mc.prio[val[i]] > mc.prio[val[choice]])
 					choice = i;
 		} else {
-			choice = (int)(rnd() % (uint64_t)nopt);
+			choice = (int)(mc_i_rnd() % (uint64_t)nopt);
 		}
 	}
 	if (mc.cfg.search != MC_DFS || mc.pos >= mc.depth) {
@@ -283,7 +168,7 @@ static int decide(char kind, int nopt, const uint8_t *val, uint32_t costs, int d
 }
 
 /* DFS: the next schedule to run; false when the search is over */
-static bool dfs_advance(void)
+bool mc_i_dfs_advance(void)
 {
 	while (mc.depth > 0) {
 		frame *f = &mc.fr[mc.depth - 1];
@@ -304,7 +189,7 @@ static bool dfs_advance(void)
 /* ---- scheduling ---- */
 
 /* The next thread to run after `self` (-1: none can run). */
-static int pick(mthread *self)
+int mc_i_pick(mthread *self)
 {
 	uint8_t val[MC_MAX_THREADS];
 	int n = 0;
@@ -367,7 +252,7 @@ static int stuck(void)
 }
 
 /* Hands the baton to `next` (or ends the execution) and waits for it back. */
-static void switch_to(mthread *self, int next)
+void mc_i_switch_to(mthread *self, int next)
 {
 	if (next < 0)
 		next = stuck();
@@ -379,11 +264,11 @@ static void switch_to(mthread *self, int next)
 		return;
 	baton_give(&mc.t[next]);
 	if (self && self->state != TS_EXITED)
-		baton_wait(self);
+		mc_i_baton_wait(self);
 }
 
 /* A scheduling point before the visible operation at `site`. */
-static void point(mthread *t, const char *site)
+void mc_i_point(mthread *t, const char *site)
 {
 	t->site = site;
 	if (++mc.steps > mc.cfg.max_steps) {
@@ -394,7 +279,7 @@ static void point(mthread *t, const char *site)
 		mc_fail(spinning ? "livelock" : "bound", "more than %" PRIu64 " steps; T%d at %s", mc.cfg.max_steps, t->id,
 		        site);
 	}
-	switch_to(t, pick(t));
+	mc_i_switch_to(t, mc_i_pick(t));
 }
 
 /* ---- TSO store buffers ---- */
@@ -414,7 +299,7 @@ static void flush_through(mthread *u, int k)
 	u->nsb -= k + 1;
 }
 
-static void drain(mthread *t)
+void mc_i_drain(mthread *t)
 {
 	if (t->nsb)
 		flush_through(t, t->nsb - 1);
@@ -451,14 +336,14 @@ uint64_t mc_hook_load(const volatile void *p, unsigned size, int mo, const char 
 	mthread *t = me_;
 	if (!t)
 		return mem_read(p, size);
-	point(t, site);
+	mc_i_point(t, site);
 	for (int k = t->nsb - 1; k >= 0; k--)
 		if (t->sb[k].p == p)
 			return t->sb[k].v; /* store forwarding: our own store, no new edge */
 	offer_flushes(t, p);
 	uint64_t v = mem_read(p, size);
 	loc *l = map_get(mc.atom, (uintptr_t)p);
-	vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
+	mc_i_vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
 	t->C[t->id]++;
 	return v;
 }
@@ -471,7 +356,7 @@ void mc_hook_store(volatile void *p, unsigned size, uint64_t v, int mo, const ch
 		mem_write(p, size, v);
 		return;
 	}
-	point(t, site);
+	mc_i_point(t, site);
 	vclock rel;
 	memcpy(rel, mo_release(mo) ? t->C : t->F, sizeof rel);
 	t->C[t->id]++;
@@ -486,7 +371,7 @@ void mc_hook_store(volatile void *p, unsigned size, uint64_t v, int mo, const ch
 		e->site = site;
 		return;
 	}
-	drain(t); /* seq_cst store: XCHG (or MOV; MFENCE) */
+	mc_i_drain(t); /* seq_cst store: XCHG (or MOV; MFENCE) */
 	commit(p, size, v, rel);
 }
 
@@ -494,13 +379,13 @@ void mc_hook_store(volatile void *p, unsigned size, uint64_t v, int mo, const ch
 static loc *rmw_read(mthread *t, int mo, const volatile void *p)
 {
 	loc *l = map_get(mc.atom, (uintptr_t)p);
-	vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
+	mc_i_vc_join(mo_acquire(mo) ? t->C : t->A, l->R);
 	return l;
 }
 
 static void rmw_write(mthread *t, int mo, loc *l, volatile void *p, unsigned size, uint64_t v)
 {
-	vc_join(l->R, mo_release(mo) ? t->C : t->F); /* an RMW continues the release sequence */
+	mc_i_vc_join(l->R, mo_release(mo) ? t->C : t->F); /* an RMW continues the release sequence */
 	mem_write(p, size, v);
 	t->C[t->id]++;
 }
@@ -509,8 +394,8 @@ uint64_t mc_hook_rmw(volatile void *p, unsigned size, int op, uint64_t v, int mo
 {
 	mthread *t = me_;
 	if (t) {
-		point(t, site);
-		drain(t); /* LOCK'd */
+		mc_i_point(t, site);
+		mc_i_drain(t); /* LOCK'd */
 		offer_flushes(t, p);
 	}
 	uint64_t old = mem_read(p, size);
@@ -528,8 +413,8 @@ bool mc_hook_cas(volatile void *p, unsigned size, void *expected, uint64_t desir
 {
 	mthread *t = me_;
 	if (t) {
-		point(t, site);
-		drain(t); /* LOCK CMPXCHG, also when it fails */
+		mc_i_point(t, site);
+		mc_i_drain(t); /* LOCK CMPXCHG, also when it fails */
 		offer_flushes(t, p);
 	}
 	uint64_t cur = mem_read(p, size), exp = 0;
@@ -555,8 +440,8 @@ int mc_hook_futex_wait(_Atomic uint32_t *p, uint32_t expected, int64_t timeout_n
 	mthread *t = me_;
 	if (!t)
 		mc_fail("usage", "a futex wait outside the model threads at %s", site);
-	point(t, site);
-	drain(t); /* the kernel takes a lock */
+	mc_i_point(t, site);
+	mc_i_drain(t); /* the kernel takes a lock */
 	offer_flushes(t, p);
 	if ((uint32_t)mem_read(p, 4) != expected)
 		return EAGAIN;
@@ -565,7 +450,7 @@ int mc_hook_futex_wait(_Atomic uint32_t *p, uint32_t expected, int64_t timeout_n
 	t->fexp = expected;
 	t->ftimed = timeout_ns >= 0;
 	t->fresult = 0;
-	switch_to(t, pick(NULL));
+	mc_i_switch_to(t, mc_i_pick(NULL));
 	return t->fresult;
 }
 
@@ -574,8 +459,8 @@ void mc_hook_futex_wake(_Atomic uint32_t *p, int n, const char *site)
 	mthread *t = me_;
 	if (!t)
 		return; /* outside the model: nobody is blocked */
-	point(t, site);
-	drain(t);
+	mc_i_point(t, site);
+	mc_i_drain(t);
 	/* which waiters a partial wake releases is not a decision yet: the
 	 * lowest ids first */
 	for (int i = 0; i < mc.n && n > 0; i++) {
@@ -583,7 +468,7 @@ void mc_hook_futex_wake(_Atomic uint32_t *p, int n, const char *site)
 		if (u->state == TS_BLOCKED && u->fword == p) {
 			u->state = TS_RUN;
 			if (!mc.cfg.strict_futex)
-				vc_join(u->C, t->C); /* the futex bucket lock orders wake before wake-up */
+				mc_i_vc_join(u->C, t->C); /* the futex bucket lock orders wake before wake-up */
 			n--;
 		}
 	}
@@ -600,7 +485,7 @@ void mc_hook_yield(const char *site)
 	t->yielded = true; /* ineligible until another thread steps */
 	if (mc.cfg.search == MC_PCT)
 		pct_demote(t->id); /* else two spinners could starve the thread they wait for */
-	point(t, site);
+	mc_i_point(t, site);
 }
 
 void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char *site)
@@ -628,177 +513,4 @@ void mc_hook_plain(const volatile void *p, unsigned size, bool write, const char
 			s->rsite[t->id] = site;
 		}
 	}
-}
-
-/* ---- executions ---- */
-
-static void *thread_main(void *arg)
-{
-	mthread *t = arg;
-	me_ = t;
-	baton_wait(t); /* thread start: the scheduler picks who starts */
-	if (t->fn)
-		t->fn(t->arg);
-	else
-		mc.h->thread(mc.ctx, t->id);
-	t->state = TS_EXITED; /* its buffer stays: flushed when someone looks, or at the end */
-	for (int i = 0; i < mc.n; i++)
-		if (mc.t[i].state == TS_BLOCKED && !mc.t[i].fword && mc.t[i].join == t->id)
-			mc.t[i].state = TS_RUN; /* its joiner */
-	me_ = NULL; /* thread-exit destructors (the node and slot caches) run outside the model */
-	switch_to(t, pick(NULL));
-	return NULL;
-}
-
-static void thread_init(mthread *t, int id)
-{
-	memset(t, 0, sizeof *t);
-	t->id = id;
-	t->state = TS_RUN;
-	t->C[id] = 1;
-}
-
-int mc_hook_thread_create(pthread_t *pt, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
-                          const char *site)
-{
-	mthread *t = me_;
-	if (!t)
-		mc_fail("usage", "a thread created outside the model threads at %s", site);
-	if (mc.n == MC_MAX_THREADS)
-		mc_fail("bound", "more than %d threads at %s", MC_MAX_THREADS, site);
-	point(t, site);
-	drain(t); /* clone is a system call */
-	mthread *u = &mc.t[mc.n];
-	thread_init(u, mc.n);
-	vc_join(u->C, t->C); /* the creation happens before the child's first step */
-	u->fn = fn;
-	u->arg = arg;
-	int e = pthread_create(&u->pt, attr, thread_main, u);
-	if (e)
-		return e;
-	*pt = u->pt;
-	if (mc.cfg.search == MC_PCT) { /* a fresh highest priority, swapped with a random thread's */
-		int j = (int)(rnd() % (uint64_t)(mc.n + 1)), hi = 0;
-		for (int i = 0; i < mc.n; i++)
-			hi = mc.prio[i] > hi ? mc.prio[i] : hi;
-		mc.prio[mc.n] = mc.prio[j];
-		mc.prio[j] = hi + 1;
-	}
-	mc.n++;
-	t->C[t->id]++;
-	return 0;
-}
-
-int mc_hook_thread_join(pthread_t pt, const char *site)
-{
-	mthread *t = me_;
-	int k = 0;
-	while (k < mc.n && !pthread_equal(mc.t[k].pt, pt)) /* the real threads are joined after the execution */
-		k++;
-	if (!t || k == mc.n || k == t->id)
-		mc_fail("usage", "a join of a thread the model did not create, or outside the model, at %s", site);
-	point(t, site);
-	if (mc.t[k].state != TS_EXITED) {
-		t->state = TS_BLOCKED;
-		t->fword = NULL;
-		t->join = k;
-		t->ftimed = false;
-		switch_to(t, pick(NULL));
-	}
-	drain(&mc.t[k]); /* its exit and our wake-up are system calls */
-	vc_join(t->C, mc.t[k].C);
-	t->C[t->id]++;
-	return 0;
-}
-
-static void run_one(void)
-{
-	mc.n = mc.h->nthreads; /* MC_THREAD_CREATE adds to them */
-	mc.gen++;
-	mc.steps = 0;
-	mc.pre = 0;
-	mc.pos = 0;
-	mc.pct_step = 0;
-	atomic_store(&mc.done, 0);
-	mc.ctx = mc.h->setup();
-	for (int i = 0; i < mc.n; i++) {
-		mthread *t = &mc.t[i];
-		thread_init(t, i);
-		if (pthread_create(&t->pt, NULL, thread_main, t))
-			mc_fail("usage", "pthread_create failed");
-	}
-	if (mc.cfg.search == MC_PCT) {
-		for (int i = 0; i < mc.n; i++)
-			mc.prio[i] = i;
-		for (int i = mc.n - 1; i > 0; i--) { /* a random permutation */
-			int j = (int)(rnd() % (uint64_t)(i + 1)), x = mc.prio[i];
-			mc.prio[i] = mc.prio[j];
-			mc.prio[j] = x;
-		}
-		for (int c = 0; c < 3; c++)
-			mc.change[c] = 1 + rnd() % (mc.pct_k ? mc.pct_k : 1);
-	}
-	switch_to(NULL, pick(NULL));
-	while (!atomic_load(&mc.done))
-		syscall(SYS_futex, (uint32_t *)&mc.done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-	for (int i = 0; i < mc.n; i++)
-		pthread_join(mc.t[i].pt, NULL);
-	for (int i = 0; i < mc.n; i++)
-		drain(&mc.t[i]); /* the final drain, before the oracle */
-	if (mc.steps > mc.exec_steps_max)
-		mc.exec_steps_max = mc.steps;
-	if (mc.pct_step > mc.pct_k)
-		mc.pct_k = mc.pct_step;
-	const char *bad = mc.h->check ? mc.h->check(mc.ctx) : NULL;
-	if (bad)
-		mc_fail("oracle", "%s", bad);
-	if (mc.h->teardown)
-		mc.h->teardown(mc.ctx);
-	mc.execs++;
-}
-
-mc_result mc_run(const mc_harness *h, const mc_config *cfg, const char *expect)
-{
-	memset(&mc.fr, 0, sizeof mc.fr);
-	mc.cfg = *cfg;
-	mc.h = h;
-	mc.execs = mc.exec_steps_max = 0;
-	expect_kind = expect;
-	signal(SIGABRT, on_abort);
-	mc_result r = {0};
-	if (cfg->search == MC_REPLAY) {
-		mc.bound = cfg->bound;
-		run_one();
-		if (mc.pos != mc_replay.n)
-			mc_fail("nondeterminism", "replay: the execution ended after %d of %d decisions", mc.pos, mc_replay.n);
-		r.execs = 1;
-		return r;
-	}
-	if (cfg->search == MC_DFS) {
-		/* iterative context bounding: bound 0, 1, ... cfg->bound */
-		for (mc.bound = 0; mc.bound <= cfg->bound; mc.bound++) {
-			mc.depth = 0;
-			uint64_t before = mc.execs;
-			do {
-				run_one();
-				if (cfg->max_execs && mc.execs >= cfg->max_execs) {
-					r.truncated = true;
-					break;
-				}
-			} while (dfs_advance());
-			r.per_bound[mc.bound] = mc.execs - before;
-			if (r.truncated)
-				break;
-		}
-		mc.bound = cfg->bound;
-	} else {
-		mc.rng = cfg->seed;
-		mc.pct_k = 0;
-		mc.bound = -1;
-		for (uint64_t i = 0; i < cfg->runs; i++)
-			run_one();
-	}
-	r.execs = mc.execs;
-	r.max_steps = mc.exec_steps_max;
-	return r;
 }
